@@ -1,0 +1,65 @@
+"""Cost formulas, in seconds.
+
+For a collective over a group of n devices (the grid axes it names) with link
+(alpha, beta) (the slowest link of those axes; see Cluster.group_link), and
+B the bytes per device named below, ring algorithms give:
+
+    all_gather      (n-1)*alpha + (n-1)/n * B_out * beta      B_out: gathered result
+    reduce_scatter  (n-1)*alpha + (n-1)/n * B_in  * beta      B_in: unreduced input
+    all_reduce    2*(n-1)*alpha + 2*(n-1)/n * B   * beta      (reduce_scatter + all_gather)
+    all_to_all      (n-1)*alpha + (n-1)/n * B     * beta      each device keeps 1/n, sends the rest
+    all_slice       B_out / memory_bandwidth                  a local copy, no communication
+
+compute(op, strategy) = flops / (peak_flops * shards), shards = the product of
+the sizes of all grid axes the strategy uses; memory = bytes per device.
+Resharding cost = the sum over the steps `plan_reshard` emits.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from math import prod
+
+from autoshard.cost.cluster import Cluster
+from autoshard.sharding import Grid, Sharding
+from autoshard.sharding.reshard import ReshardError, Step, plan_reshard
+
+
+def collective_cost(cluster: Cluster, grid: Grid, step: Step, shape, itemsize: int) -> float:
+    n = grid.group_size(step.axes)
+    link = cluster.group_link(step.axes)
+    bytes_in = prod(step.before.local_shape(grid, shape)) * itemsize
+    bytes_out = prod(step.after.local_shape(grid, shape)) * itemsize
+    frac = (n - 1) / n
+    if step.kind == "all_gather":
+        return (n - 1) * link.alpha + frac * bytes_out * link.beta
+    if step.kind == "reduce_scatter":
+        return (n - 1) * link.alpha + frac * bytes_in * link.beta
+    if step.kind == "all_reduce":
+        return 2 * (n - 1) * link.alpha + 2 * frac * bytes_in * link.beta
+    if step.kind == "all_to_all":
+        return (n - 1) * link.alpha + frac * bytes_in * link.beta
+    if step.kind == "all_slice":
+        return bytes_out / cluster.memory_bandwidth
+    raise ValueError(step.kind)
+
+
+class CostModel:
+    def __init__(self, cluster: Cluster, grid: Grid):
+        self.cluster = cluster
+        self.grid = grid
+        self.reshard_cost = lru_cache(maxsize=None)(self._reshard_cost)
+
+    def compute_cost(self, flops: int, shards: int) -> float:
+        return flops / (self.cluster.peak_flops * shards)
+
+    def _reshard_cost(self, shape: tuple, itemsize: int, src: Sharding, dst: Sharding) -> float | None:
+        """Seconds to reshard, or None when impossible."""
+        try:
+            steps = plan_reshard(self.grid, shape, src, dst)
+        except ReshardError:
+            return None
+        return sum(collective_cost(self.cluster, self.grid, s, shape, itemsize) for s in steps)
+
+    def local_bytes(self, shape, itemsize: int, sh: Sharding) -> int:
+        return prod(sh.local_shape(self.grid, shape)) * itemsize

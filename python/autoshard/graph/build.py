@@ -1,0 +1,161 @@
+"""MLIR func.func -> FuncGraph.
+
+Values are tensors (block arguments and op results).  `shard.shard` ops are
+not ops of the graph: each one becomes an `Annotation` on the path from a
+value to its users, so that a consumer operand is (base value, chain of
+annotations).  `shard.sharding` ops are read into Sharding values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autoshard.diagnostics import AutoshardError
+from autoshard.ir import ir
+from autoshard.rules import OpInfo, TensorInfo
+from autoshard.sharding import Grid, Sharding
+from autoshard.sharding.ir_convert import check_against, grid_from_op, sharding_from_op
+
+SHARD_OPS = ("shard.shard", "shard.sharding")
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One `shard.shard`: `for_users` False describes the producer's layout,
+    True what the consumers need."""
+
+    sharding: Sharding
+    for_users: bool
+    loc: object
+
+
+@dataclass
+class ValueNode:
+    id: int
+    tensor: TensorInfo | None
+    value: object  # the ir.Value
+    producer: int | None  # op id, None for block arguments
+    arg_index: int | None = None
+    users: list[tuple[int, int]] = field(default_factory=list)  # (op id, operand index)
+
+
+@dataclass
+class OpNode:
+    id: int
+    info: OpInfo
+    op: object  # the ir.Operation
+    operands: list[int]  # base value ids
+    chains: list[tuple[Annotation, ...]]  # annotations between base value and this operand
+    results: list[int]
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def loc(self):
+        return self.op.location
+
+
+@dataclass
+class FuncGraph:
+    func: object
+    grid: Grid | None
+    values: list[ValueNode]
+    ops: list[OpNode]  # in program order; the terminator last
+    return_op: OpNode | None
+
+    @property
+    def name(self) -> str:
+        return ir.StringAttr(self.func.attributes["sym_name"]).value
+
+
+_ITEMSIZE = {"i1": 1, "i4": 1, "i8": 1, "i16": 2, "i32": 4, "i48": 8, "i64": 8,
+             "f16": 2, "bf16": 2, "f32": 4, "f64": 8, "index": 8}
+
+
+def tensor_info(t: ir.Type) -> TensorInfo | None:
+    if not ir.RankedTensorType.isinstance(t):
+        return None
+    rt = ir.RankedTensorType(t)
+    elem = str(rt.element_type)
+    shape = tuple(rt.shape)
+    if any(s < 0 for s in shape):
+        return TensorInfo(shape, elem, _ITEMSIZE.get(elem, 4))
+    return TensorInfo(shape, elem, _ITEMSIZE.get(elem, 4))
+
+
+def find_grid(module, name: str | None = None) -> Grid | None:
+    grids = [op for op in module.body.operations if op.operation.name == "shard.grid"]
+    for g in grids:
+        grid = grid_from_op(g.operation)
+        if name is None or grid.name == name:
+            return grid
+    return None
+
+
+def build_graph(func_op, grid: Grid | None) -> FuncGraph:
+    block = func_op.regions[0].blocks[0]
+    values: list[ValueNode] = []
+    by_value: dict = {}  # ir.Value -> (base value id, chain)
+    shardings: dict = {}  # ir.Value of !shard.sharding -> Sharding
+
+    def new_value(v, producer, arg_index=None) -> int:
+        node = ValueNode(len(values), tensor_info(v.type), v, producer, arg_index)
+        values.append(node)
+        by_value[v] = (node.id, ())
+        return node.id
+
+    for i, arg in enumerate(block.arguments):
+        new_value(arg, None, i)
+
+    ops: list[OpNode] = []
+    return_op = None
+    for op in block.operations:
+        op = op.operation
+        name = op.name
+        if len(op.regions) and any(len(r.blocks) for r in op.regions):
+            raise AutoshardError(f"'{name}' has regions; ops with regions are not supported yet", op.location)
+        if name == "shard.sharding":
+            sh = sharding_from_op(op)
+            if grid is None or sh.grid != grid.name:
+                raise AutoshardError(f"sharding names grid '@{sh.grid}' which is not defined in this module", op.location)
+            check_against(sh, grid, None, op.location)
+            shardings[op.results[0]] = sh
+            continue
+        if name == "shard.shard":
+            src, sval = op.operands[0], op.operands[1]
+            if sval not in shardings:
+                raise AutoshardError("shard.shard needs its sharding from a shard.sharding op in the same function", op.location)
+            sh = shardings[sval]
+            t = tensor_info(src.type)
+            if t is None:
+                raise AutoshardError("only ranked tensors can be sharded", op.location)
+            if any(s < 0 for s in t.shape):
+                raise AutoshardError("dynamic shapes cannot be sharded", op.location)
+            check_against(sh, grid, t.shape, op.location)
+            base, chain = by_value[src]
+            ann = Annotation(sh, "annotate_for_users" in op.attributes, op.location)
+            by_value[op.results[0]] = (base, chain + (ann,))
+            continue
+        operands, chains = [], []
+        for v in op.operands:
+            if v not in by_value:
+                raise AutoshardError(f"operand of '{name}' is not defined in this function's body", op.location)
+            base, chain = by_value[v]
+            operands.append(base)
+            chains.append(chain)
+        info = OpInfo(
+            name,
+            tuple(values[b].tensor for b in operands),
+            tuple(tensor_info(r.type) for r in op.results),
+        )
+        node = OpNode(len(ops), info, op, operands, chains, [])
+        for k, b in enumerate(operands):
+            values[b].users.append((node.id, k))
+        ops.append(node)
+        for r in op.results:
+            node.results.append(new_value(r, node.id))
+        if name == "func.return":
+            return_op = node
+    return FuncGraph(func_op, grid, values, ops, return_op)

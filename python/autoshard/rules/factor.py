@@ -1,0 +1,144 @@
+"""The general per-op factor description (as Shardy's sharding rules or the
+indexing maps of MLIR's ShardingInterface).
+
+An op is a loop nest over *factors*; each tensor dimension of an operand or
+result is indexed by one factor or by none (a broadcast dimension of size 1,
+or an operand that is never sharded such as a zero point).  A *strategy*
+gives every factor the grid axes that split it (major to minor).  From a
+strategy follow, with no op-specific code:
+- each operand's required sharding: dimension d gets the axes of its factor;
+- each result's sharding, plus *partial* axes: the axes of reduction factors
+  (a split contraction leaves per-device partial sums);
+- the compute per device: flops / product of the sizes of all used axes.
+
+Enumeration gives every grid axis of size > 1 to one factor or to none, in
+every major-to-minor order, keeping only splits that divide the factor.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from math import prod
+
+from autoshard.sharding import Grid, Sharding
+
+Strategy = tuple[tuple[int, ...], ...]  # per factor: grid axes, major to minor
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    shape: tuple[int, ...]
+    dtype: str  # MLIR element type text, e.g. "f32"
+    itemsize: int
+
+    @property
+    def nbytes(self) -> int:
+        return prod(self.shape) * self.itemsize
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """What a rule may look at: MLIR-free."""
+
+    name: str
+    operands: tuple[TensorInfo | None, ...]  # None: not a ranked tensor (e.g. !tosa.shape)
+    results: tuple[TensorInfo | None, ...]
+    attrs: tuple[tuple[str, object], ...] = ()
+
+    def attr(self, key, default=None):
+        return dict(self.attrs).get(key, default)
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    size: int
+    reduction: str | None = None  # None: parallel; else the partial kind it leaves
+
+
+@dataclass(frozen=True)
+class FactorRule:
+    factors: tuple[Factor, ...]
+    operands: tuple[tuple[int | None, ...] | None, ...]  # per operand dim -> factor; None: never sharded
+    results: tuple[tuple[int | None, ...], ...]
+    flops: int
+
+    # -- strategy enumeration -------------------------------------------------
+    def strategies(self, grid: Grid) -> list[Strategy]:
+        """All strategies, the fully replicated one first, in a fixed order."""
+        axes = [a for a in range(grid.rank) if grid.shape[a] > 1]
+        choices = [None] + list(range(len(self.factors)))
+        found: list[Strategy] = []
+        seen: set[Strategy] = set()
+        for pick in itertools.product(choices, repeat=len(axes)):
+            groups: list[list[int]] = [[] for _ in self.factors]
+            for axis, f in zip(axes, pick):
+                if f is not None:
+                    groups[f].append(axis)
+            per_factor = [list(itertools.permutations(g)) if g else [()] for g in groups]
+            for combo in itertools.product(*per_factor):
+                strat = tuple(tuple(c) for c in combo)
+                if strat in seen or not self._divides(grid, strat):
+                    continue
+                seen.add(strat)
+                found.append(strat)
+        return found
+
+    def _divides(self, grid: Grid, strat: Strategy) -> bool:
+        return all(f.size % grid.group_size(a) == 0 and (not a or f.size > 1) for f, a in zip(self.factors, strat))
+
+    # -- what a strategy implies ----------------------------------------------
+    def operand_sharding(self, grid: Grid, strat: Strategy, i: int) -> Sharding:
+        dims = self.operands[i]
+        if dims is None:
+            return Sharding(grid.name)
+        return Sharding(grid.name, tuple(strat[f] if f is not None else () for f in dims))
+
+    def result_sharding(self, grid: Grid, strat: Strategy, i: int = 0) -> Sharding:
+        split = tuple(strat[f] if f is not None else () for f in self.results[i])
+        partial = tuple(a for f, axes in zip(self.factors, strat) if f.reduction for a in axes)
+        kinds = {f.reduction for f, axes in zip(self.factors, strat) if f.reduction and axes}
+        kind = kinds.pop() if len(kinds) == 1 else "sum"
+        return Sharding(grid.name, split, partial, kind)
+
+    def shards(self, grid: Grid, strat: Strategy) -> int:
+        return prod(grid.group_size(a) for a in strat)
+
+    def describe(self, strat: Strategy) -> str:
+        parts = [f"{f.name}:{list(a)}" for f, a in zip(self.factors, strat) if a]
+        return ", ".join(parts) if parts else "replicated"
+
+    def infer_strategy(self, grid: Grid, operand_shardings, result_sharding: Sharding | None) -> Strategy:
+        """The strategy that consumes the given operand shardings with the
+        fewest reshardings: each factor takes the axes of the first operand
+        (then result) dimension that carries it, unless those axes are already
+        taken by another factor or do not divide it; reduction factors take the
+        result's partial axes when the operands leave them open."""
+        assigned: list[tuple[int, ...] | None] = [None] * len(self.factors)
+        used: set[int] = set()
+        sources = [(self.operands[i], s) for i, s in enumerate(operand_shardings) if s is not None]
+        if result_sharding is not None:
+            sources.append((self.results[0], result_sharding))
+        for dims, sh in sources:
+            if dims is None:
+                continue
+            for d, f in enumerate(dims):
+                if f is None or assigned[f] is not None:
+                    continue
+                axes = sh.dim_axes(d)
+                if not axes:
+                    continue
+                if used & set(axes) or self.factors[f].size % grid.group_size(axes):
+                    continue
+                assigned[f] = axes
+                used |= set(axes)
+        if result_sharding is not None and result_sharding.partial_axes:
+            free = [a for a in result_sharding.partial_axes if a not in used]
+            for f, factor in enumerate(self.factors):
+                if factor.reduction and assigned[f] is None and free:
+                    if factor.size % grid.group_size(free) == 0:
+                        assigned[f] = tuple(free)
+                        used |= set(free)
+                    break
+        return tuple(a or () for a in assigned)

@@ -1,0 +1,75 @@
+"""Sharding rules for TOSA (LLVM 22 form) and the few non-TOSA ops in scope.
+
+Adding an op is one entry in RULES: a function OpInfo -> FactorRule | None.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Callable
+
+from autoshard.rules.factor import Factor, FactorRule, OpInfo
+
+UNARY = (
+    "abs", "bitwise_not", "ceil", "clz", "cos", "exp", "floor", "log", "logical_not",
+    "negate", "reciprocal", "rsqrt", "sin", "erf", "sigmoid", "tanh", "clamp", "cast", "identity",
+)
+BINARY = (
+    "add", "sub", "mul", "maximum", "minimum", "pow", "equal", "greater", "greater_equal",
+    "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "intdiv", "arithmetic_right_shift", "logical_left_shift", "logical_right_shift",
+)
+TERNARY = ("select",)
+# How many leading operands carry data; the rest (shift, zero points) are
+# tiny, never sharded, and passed through as they are.
+_DATA_OPERANDS = {"mul": 2, "negate": 1}
+
+
+def elementwise(op: OpInfo) -> FactorRule | None:
+    """One parallel factor per result dimension; an operand dimension of size
+    1 against a larger result dimension is a broadcast and is never split."""
+    out = op.results[0]
+    if out is None:
+        return None
+    n_data = _DATA_OPERANDS.get(op.name.removeprefix("tosa."), len(op.operands))
+    factors = tuple(Factor(f"d{d}", s) for d, s in enumerate(out.shape))
+    operands = []
+    for i, t in enumerate(op.operands):
+        if i >= n_data or t is None or len(t.shape) != len(out.shape):
+            operands.append(None)
+            continue
+        operands.append(tuple(d if t.shape[d] == out.shape[d] else None for d in range(len(out.shape))))
+    return FactorRule(factors, tuple(operands), (tuple(range(len(out.shape))),), prod(out.shape))
+
+
+def source(op: OpInfo) -> FactorRule | None:
+    """A constant: any layout can be materialized locally, at no compute."""
+    out = op.results[0]
+    if out is None:
+        return None
+    factors = tuple(Factor(f"d{d}", s) for d, s in enumerate(out.shape))
+    return FactorRule(factors, (), (tuple(range(len(out.shape))),), 0)
+
+
+def matmul(op: OpInfo) -> FactorRule | None:
+    """tosa.matmul a[B,M,K] x b[B,K,N] (+ two zero points) -> c[B,M,N];
+    K is a sum reduction: splitting it leaves partial sums."""
+    a, b = op.operands[0], op.operands[1]
+    if a is None or b is None or len(a.shape) != 3 or len(b.shape) != 3:
+        return None
+    (B, M, K), N = a.shape, b.shape[2]
+    factors = (Factor("batch", B), Factor("m", M), Factor("n", N), Factor("k", K, reduction="sum"))
+    operands = ((0, 1, 3), (0, 3, 2)) + (None,) * (len(op.operands) - 2)
+    return FactorRule(factors, operands, ((0, 1, 2),), 2 * B * M * N * K)
+
+
+RULES: dict[str, Callable[[OpInfo], FactorRule | None]] = {
+    "tosa.matmul": matmul,
+    "tosa.const": source,
+    **{f"tosa.{n}": elementwise for n in UNARY + BINARY + TERNARY},
+}
+
+
+def rule_for(op: OpInfo) -> FactorRule | None:
+    fn = RULES.get(op.name)
+    return fn(op) if fn else None
