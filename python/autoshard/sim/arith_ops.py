@@ -1,0 +1,62 @@
+"""The few `arith` ops partitioned programs use for index arithmetic
+(offsets from `shard.process_multi_index`), on scalars or tensors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autoshard.ir import ir
+from autoshard.sim.registry import local
+from autoshard.sim.tosa_ops import wide
+from autoshard.sim.values import SimError, elements_attr_value
+
+
+@local("arith.constant")
+def _constant(op, args, dev):
+    attr = op.attributes["value"]
+    if isinstance(attr, (ir.IntegerAttr, ir.FloatAttr)):
+        return attr.value
+    return elements_attr_value(attr, op.results[0].type, op.location)
+
+
+def _trunc_div(a, b):
+    q = np.abs(a) // np.abs(b)
+    return np.where((a < 0) != (b < 0), -q, q)
+
+
+def _checked_div(fn):
+    def handler(op, args, dev):
+        a, b = wide(args[0]), wide(args[1])
+        if np.any(b == 0):
+            raise SimError(f"'{op.name}': division by zero", op.location)
+        return fn(a, b)
+
+    return handler
+
+
+def _binary(fn):
+    return lambda op, args, dev: fn(wide(args[0]), wide(args[1]))
+
+
+for _name, _fn in {
+    "arith.addi": np.add,
+    "arith.subi": np.subtract,
+    "arith.muli": np.multiply,
+    "arith.minsi": np.minimum,
+    "arith.maxsi": np.maximum,
+    "arith.addf": np.add,
+    "arith.subf": np.subtract,
+    "arith.mulf": np.multiply,
+    "arith.divf": np.divide,
+}.items():
+    local(_name)(_binary(_fn))
+
+local("arith.divsi")(_checked_div(_trunc_div))
+local("arith.remsi")(_checked_div(lambda a, b: a - _trunc_div(a, b) * b))
+local("arith.floordivsi")(_checked_div(np.floor_divide))
+local("arith.ceildivsi")(_checked_div(lambda a, b: -np.floor_divide(-a, b)))
+
+
+@local("arith.index_cast")
+def _index_cast(op, args, dev):
+    return wide(args[0])

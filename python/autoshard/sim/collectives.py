@@ -1,0 +1,170 @@
+"""Semantics of the `shard` dialect collectives on a simulated device grid.
+
+Pure numpy, no MLIR: every function takes `values: {device: array}` for all
+devices of the grid and returns the same kind of dict.
+
+Groups (LLVM 22 `shard` semantics): for `grid_axes = [a0, a1, ...]` the
+group of a device is every device that shares its coordinates on all grid
+axes NOT listed; its in-group index is the row-major linear index of
+(c[a0], c[a1], ...), a0 most significant — so [0, 1] and [1, 0] order the
+same devices differently.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+Device = tuple
+
+
+class CollectiveError(ValueError):
+    """Bad collective parameters (the interpreter adds the op location)."""
+
+
+@dataclass(frozen=True)
+class Grid:
+    shape: tuple
+    name: str = ""
+
+    def devices(self) -> list:
+        """All device multi-indices, row-major."""
+        return list(itertools.product(*(range(s) for s in self.shape)))
+
+    def linear_index(self, dev: Device) -> int:
+        return int(np.ravel_multi_index(dev, self.shape)) if self.shape else 0
+
+    def _check_axes(self, axes) -> None:
+        if len(set(axes)) != len(axes) or any(not 0 <= a < len(self.shape) for a in axes):
+            raise CollectiveError(f"grid_axes {list(axes)} invalid for a grid of shape {list(self.shape)}")
+
+    def group(self, dev: Device, axes) -> list:
+        """The members of `dev`'s group, in in-group-index order."""
+        self._check_axes(axes)
+        members = []
+        for coords in itertools.product(*(range(self.shape[a]) for a in axes)):
+            m = list(dev)
+            for a, c in zip(axes, coords):
+                m[a] = c
+            members.append(tuple(m))
+        return members
+
+    def in_group_index(self, dev: Device, axes) -> int:
+        idx = 0
+        for a in axes:
+            idx = idx * self.shape[a] + dev[a]
+        return idx
+
+    def group_size(self, axes) -> int:
+        self._check_axes(axes)
+        return int(np.prod([self.shape[a] for a in axes], dtype=np.int64))
+
+
+def _split(x: np.ndarray, n: int, axis: int) -> list:
+    if not 0 <= axis < x.ndim:
+        raise CollectiveError(f"axis {axis} out of range for a rank-{x.ndim} tensor")
+    if x.shape[axis] % n:
+        raise CollectiveError(f"dimension {axis} of size {x.shape[axis]} does not split into {n} equal parts")
+    return np.split(x, n, axis=axis)
+
+
+def _reduce(xs: list, kind: str, out_dtype) -> np.ndarray:
+    """Reduce the group's tensors in in-group-index order, accumulating wide
+    (float64/int64) so the only rounding is the final one to `out_dtype`."""
+    if len({x.shape for x in xs}) != 1:
+        raise CollectiveError(f"group members hold different shapes {sorted({x.shape for x in xs})}")
+    kinds = {x.dtype.kind for x in xs}
+    wide = np.float64 if "f" in kinds else (np.bool_ if kinds == {"b"} else np.int64)
+    acc = xs[0].astype(wide)
+    binary = {
+        "sum": np.add,
+        "average": np.add,
+        "product": np.multiply,
+        "max": np.maximum,
+        "min": np.minimum,
+        "bitwise_and": np.bitwise_and,
+        "bitwise_or": np.bitwise_or,
+        "bitwise_xor": np.bitwise_xor,
+    }
+    if kind not in binary:
+        raise CollectiveError(f"reduction '{kind}' is not simulated")
+    for x in xs[1:]:
+        acc = binary[kind](acc, x.astype(wide))
+    if kind == "average":
+        # Integer average truncates toward zero (C division), floats divide.
+        acc = acc / len(xs) if acc.dtype.kind == "f" else np.trunc(acc / len(xs)).astype(np.int64)
+    return acc.astype(out_dtype if out_dtype is not None else xs[0].dtype)
+
+
+def all_gather(values: dict, grid: Grid, axes, gather_axis: int) -> dict:
+    return {
+        d: np.concatenate([values[m] for m in grid.group(d, axes)], axis=gather_axis) for d in grid.devices()
+    }
+
+
+def all_slice(values: dict, grid: Grid, axes, slice_axis: int) -> dict:
+    n = grid.group_size(axes)
+    return {d: _split(values[d], n, slice_axis)[grid.in_group_index(d, axes)] for d in grid.devices()}
+
+
+def all_reduce(values: dict, grid: Grid, axes, kind: str = "sum", out_dtype=None) -> dict:
+    per_group = {}  # one reduction per group, shared by its members
+    out = {}
+    for d in grid.devices():
+        group = tuple(grid.group(d, axes))
+        if group not in per_group:
+            per_group[group] = _reduce([values[m] for m in group], kind, out_dtype)
+        out[d] = per_group[group]
+    return out
+
+
+def reduce_scatter(values: dict, grid: Grid, axes, kind: str, scatter_axis: int, out_dtype=None) -> dict:
+    reduced = all_reduce(values, grid, axes, kind, out_dtype)
+    return all_slice(reduced, grid, axes, scatter_axis)
+
+
+def all_to_all(values: dict, grid: Grid, axes, split_axis: int, concat_axis: int) -> dict:
+    n = grid.group_size(axes)
+    chunks = {d: _split(values[d], n, split_axis) for d in grid.devices()}
+    out = {}
+    for d in grid.devices():
+        me = grid.in_group_index(d, axes)
+        out[d] = np.concatenate([chunks[src][me] for src in grid.group(d, axes)], axis=concat_axis)
+    return out
+
+
+def broadcast(values: dict, grid: Grid, axes, root) -> dict:
+    """Every group member gets the tensor of the member whose coordinates on
+    `axes` are `root`."""
+    if len(root) != len(axes) or any(not 0 <= r < grid.shape[a] for r, a in zip(root, axes)):
+        raise CollectiveError(f"root {list(root)} invalid for grid_axes {list(axes)} of grid {list(grid.shape)}")
+    out = {}
+    for d in grid.devices():
+        src = list(d)
+        for a, r in zip(axes, root):
+            src[a] = r
+        out[d] = values[tuple(src)]
+    return out
+
+
+def shift(values: dict, grid: Grid, axes, shift_axis: int, offset: int, rotate: bool) -> dict:
+    """Device with coordinate c on `shift_axis` receives from c - offset
+    (modulo the axis size if `rotate`). Without a source the result is
+    undefined in the dialect: floats get NaN so any use shows up in a
+    comparison, other types get zeros."""
+    if shift_axis not in axes:
+        raise CollectiveError(f"shift_axis {shift_axis} is not one of grid_axes {list(axes)}")
+    size = grid.shape[shift_axis]
+    out = {}
+    for d in grid.devices():
+        c = d[shift_axis] - offset
+        if rotate:
+            c %= size
+        if 0 <= c < size:
+            out[d] = values[d[:shift_axis] + (c,) + d[shift_axis + 1 :]]
+        else:
+            x = values[d]
+            out[d] = np.full_like(x, np.nan) if x.dtype.kind == "f" else np.zeros_like(x)
+    return out

@@ -1,0 +1,188 @@
+"""Walks a func.func op by op, for one device or for every device of a grid
+in lockstep (a collective sees all devices' operands at once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autoshard.ir import ir
+from autoshard.sim import arith_ops, shard_ops, tosa_ops  # noqa: F401  (register handlers)
+from autoshard.sim.collectives import Grid
+from autoshard.sim.registry import COLLECTIVE, LOCAL
+from autoshard.sim.values import SimError, check_input, coerce
+
+
+@dataclass
+class Device:
+    """What a local handler may know about the device it runs on."""
+
+    coords: tuple | None  # None when not simulating a grid (run_function)
+    grid: Grid | None
+    grids: dict  # every shard.grid of the module: name -> shape
+
+    def grid_shape(self, name: str, loc) -> tuple:
+        if name not in self.grids:
+            raise SimError(f"unknown grid @{name}", loc)
+        return self.grids[name]
+
+    def coords_on(self, name: str, op) -> tuple:
+        _simulated_grid(self.grid, name, op)
+        return self.coords
+
+
+def _simulated_grid(grid: Grid | None, name: str, op) -> Grid:
+    """The grid an op names, which must be the one being simulated."""
+    if grid is None:
+        raise SimError(f"'{op.name}' needs a device grid: use run_spmd", op.location)
+    if name != grid.name:
+        raise SimError(f"'{op.name}' on grid @{name}, but the simulation runs on @{grid.name}", op.location)
+    return grid
+
+
+def _module_grids(module: ir.Module) -> dict:
+    grids = {}
+    for op in module.body.operations:
+        op = op.operation
+        if op.name == "shard.grid":
+            name = op.attributes["sym_name"].value
+            shape = tuple(int(s) for s in op.attributes["shape"])
+            if any(s <= 0 for s in shape):
+                grids[name] = None  # dynamic axis: usable only by name, not simulated
+            else:
+                grids[name] = shape
+    return grids
+
+
+def _find_func(module: ir.Module, name: str):
+    for op in module.body.operations:
+        op = op.operation
+        if op.name == "func.func" and op.attributes["sym_name"].value == name:
+            if not op.regions[0].blocks:
+                raise SimError(f"@{name} is a declaration without a body", op.location)
+            return op
+    raise SimError(f"no function @{name} in the module")
+
+
+def _referenced_grids(module: ir.Module, fn, seen=None) -> set:
+    """Grid names referenced by shard ops of `fn` and of the functions it calls."""
+    seen = set() if seen is None else seen
+    seen.add(fn.attributes["sym_name"].value)
+    names = set()
+    for op in fn.regions[0].blocks[0].operations:
+        op = op.operation
+        if op.name.startswith("shard.") and "grid" in op.attributes:
+            names.add(op.attributes["grid"].value)
+        elif op.name == "func.call":
+            callee = op.attributes["callee"].value
+            if callee not in seen:
+                names |= _referenced_grids(module, _find_func(module, callee), seen)
+    return names
+
+
+def _resolve_grid(module: ir.Module, fn) -> Grid | None:
+    grids = _module_grids(module)
+    used = _referenced_grids(module, fn)
+    if len(used) > 1:
+        raise SimError(f"@{fn.attributes['sym_name'].value} uses grids {sorted(used)}; run_spmd simulates one grid", fn.location)
+    if used:
+        name = used.pop()
+    elif len(grids) == 1:
+        name = next(iter(grids))
+    elif not grids:
+        return None
+    else:
+        raise SimError(f"no collective names a grid and the module has several: {sorted(grids)}", fn.location)
+    if name not in grids:
+        raise SimError(f"unknown grid @{name}", fn.location)
+    if grids[name] is None:
+        raise SimError(f"grid @{name} has a dynamic axis and cannot be simulated", fn.location)
+    return Grid(grids[name], name)
+
+
+class _Run:
+    """One simulation: a grid (or none) and the devices, in grid order."""
+
+    def __init__(self, module: ir.Module, grid: Grid | None):
+        self.module = module
+        self.grid = grid
+        self.devices = grid.devices() if grid is not None else [()]
+        grids = _module_grids(module)
+        self._ctx = [Device(d if grid is not None else None, grid, grids) for d in self.devices]
+
+    def grid_for(self, name: str, op) -> Grid:
+        return _simulated_grid(self.grid, name, op)
+
+    def call(self, fn, args_per_device: list) -> list:
+        """Run `fn` with args_per_device[k] on device k; returns each device's results."""
+        name = fn.attributes["sym_name"].value
+        block = fn.regions[0].blocks[0]
+        for dev, args in zip(self.devices, args_per_device):
+            if len(args) != len(block.arguments):
+                where = f" on device {dev}" if self.grid is not None else ""
+                raise SimError(f"@{name} takes {len(block.arguments)} arguments, got {len(args)}{where}", fn.location)
+        env = {}
+        for i, arg in enumerate(block.arguments):
+            vals = []
+            for dev, args in zip(self.devices, args_per_device):
+                where = f"argument #{i} of @{name}" + (f" on device {dev}" if self.grid is not None else "")
+                vals.append(check_input(args[i], arg.type, where, fn.location))
+            env[arg] = vals
+        for opview in block.operations:
+            op = opview.operation
+            try:
+                operands = [env[v] for v in op.operands]
+            except KeyError:
+                raise SimError(f"'{op.name}' uses a value defined outside the function body", op.location) from None
+            if op.name == "func.return":
+                return [[vals[k] for vals in operands] for k in range(len(self.devices))]
+            per_device = [[vals[k] for vals in operands] for k in range(len(self.devices))]
+            outs = self._execute(op, per_device)
+            for i, res in enumerate(op.results):
+                what = f"'{op.name}' result #{i}"
+                env[res] = [coerce(out[i], res.type, what, op.location) for out in outs]
+        raise SimError(f"@{name} has no func.return", fn.location)
+
+    def _execute(self, op, per_device: list) -> list:
+        """Each device's list of raw results of `op`."""
+        n_results = len(op.results)
+        if op.name == "func.call":
+            callee = _find_func(self.module, op.attributes["callee"].value)
+            return self.call(callee, per_device)
+        with np.errstate(all="ignore"):  # inf/NaN are values here, not errors
+            try:
+                if op.name in COLLECTIVE:
+                    outs = COLLECTIVE[op.name](op, per_device, self)
+                elif op.name in LOCAL:
+                    handler = LOCAL[op.name]
+                    outs = [handler(op, args, ctx) for args, ctx in zip(per_device, self._ctx)]
+                else:
+                    raise SimError(f"cannot simulate '{op.name}'", op.location)
+            except SimError:
+                raise
+            except Exception as e:  # numpy shape errors etc.: locate them at the op
+                raise SimError(f"'{op.name}' failed: {type(e).__name__}: {e}", op.location) from e
+        return [[out] if n_results == 1 else list(out) for out in outs]
+
+
+def run_function(module: ir.Module, func_name: str, inputs: list) -> list:
+    """Run @func_name on one device. Collectives are refused (use run_spmd)."""
+    fn = _find_func(module, func_name)
+    return _Run(module, None).call(fn, [list(inputs)])[0]
+
+
+def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict) -> dict:
+    """Run @func_name on every device of the grid its collectives name (or the
+    module's only grid; a single device () when there is no grid)."""
+    fn = _find_func(module, func_name)
+    grid = _resolve_grid(module, fn)
+    run = _Run(module, grid)
+    want, got = set(run.devices), set(per_device_inputs)
+    if want != got:
+        shape = list(grid.shape) if grid is not None else []
+        raise SimError(
+            f"run_spmd on grid {shape}: inputs for devices {sorted(got)}, expected {sorted(want)}", fn.location
+        )
+    results = run.call(fn, [list(per_device_inputs[d]) for d in run.devices])
+    return dict(zip(run.devices, results))

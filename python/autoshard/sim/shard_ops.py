@@ -1,0 +1,127 @@
+"""`shard` dialect handlers: annotations (identity), device queries, and the
+collectives (semantics in `collectives.py`)."""
+
+from __future__ import annotations
+
+from autoshard.sim import collectives as coll
+from autoshard.sim.registry import collective, local
+from autoshard.sim.tosa_ops import attr_int, attr_ints, result_dtype
+from autoshard.sim.values import SimError
+
+
+# --- annotations: no runtime effect ------------------------------------------
+
+
+@local("shard.sharding")
+def _sharding(op, args, dev):
+    return None  # opaque layout description
+
+
+@local("shard.shard")
+def _shard(op, args, dev):
+    # `shard.shard %x to %s [annotate_for_users]` only states a layout.
+    return args[0]
+
+
+# --- device queries ----------------------------------------------------------
+
+
+def _grid_name(op) -> str:
+    return op.attributes["grid"].value
+
+
+def _axes_or_all(op, rank: int) -> list[int]:
+    axes = attr_ints(op, "axes") if "axes" in op.attributes else []
+    return axes if axes else list(range(rank))
+
+
+@local("shard.grid_shape")
+def _grid_shape(op, args, dev):
+    shape = dev.grid_shape(_grid_name(op), op.location)
+    sizes = [shape[a] for a in _axes_or_all(op, len(shape))]
+    return sizes[0] if len(op.results) == 1 else sizes
+
+
+@local("shard.process_multi_index")
+def _process_multi_index(op, args, dev):
+    coords = dev.coords_on(_grid_name(op), op)
+    picked = [coords[a] for a in _axes_or_all(op, len(coords))]
+    return picked[0] if len(op.results) == 1 else picked
+
+
+@local("shard.process_linear_index")
+def _process_linear_index(op, args, dev):
+    dev.coords_on(_grid_name(op), op)  # checks the grid
+    return dev.grid.linear_index(dev.coords)
+
+
+# --- collectives -------------------------------------------------------------
+
+
+def _reduction(op) -> str:
+    # Printed as `#shard<partial max>`; the kind is the last word.
+    if "reduction" not in op.attributes:
+        return "sum"
+    return str(op.attributes["reduction"]).rstrip(">").split()[-1]
+
+
+def _collective(fn):
+    """Adapt `fn(op, values_by_device, grid, axes) -> values_by_device` to
+    the lockstep calling convention (one operand, one result)."""
+
+    def handler(op, args_per_device, run):
+        grid = run.grid_for(_grid_name(op), op)
+        values = {d: args[0] for d, args in zip(run.devices, args_per_device)}
+        try:
+            out = fn(op, values, grid, attr_ints(op, "grid_axes"))
+        except coll.CollectiveError as e:
+            raise SimError(f"'{op.name}': {e}", op.location) from e
+        return [out[d] for d in run.devices]
+
+    return handler
+
+
+@collective("shard.all_gather")
+@_collective
+def _all_gather(op, values, grid, axes):
+    return coll.all_gather(values, grid, axes, attr_int(op, "gather_axis"))
+
+
+@collective("shard.all_slice")
+@_collective
+def _all_slice(op, values, grid, axes):
+    return coll.all_slice(values, grid, axes, attr_int(op, "slice_axis"))
+
+
+@collective("shard.all_reduce")
+@_collective
+def _all_reduce(op, values, grid, axes):
+    return coll.all_reduce(values, grid, axes, _reduction(op), result_dtype(op))
+
+
+@collective("shard.reduce_scatter")
+@_collective
+def _reduce_scatter(op, values, grid, axes):
+    return coll.reduce_scatter(values, grid, axes, _reduction(op), attr_int(op, "scatter_axis"), result_dtype(op))
+
+
+@collective("shard.all_to_all")
+@_collective
+def _all_to_all(op, values, grid, axes):
+    return coll.all_to_all(values, grid, axes, attr_int(op, "split_axis"), attr_int(op, "concat_axis"))
+
+
+@collective("shard.broadcast")
+@_collective
+def _broadcast(op, values, grid, axes):
+    if len(op.operands) != 1:
+        raise SimError("'shard.broadcast' with dynamic root operands is not simulated", op.location)
+    return coll.broadcast(values, grid, axes, attr_ints(op, "root"))
+
+
+@collective("shard.shift")
+@_collective
+def _shift(op, values, grid, axes):
+    return coll.shift(
+        values, grid, axes, attr_int(op, "shift_axis"), attr_int(op, "offset"), "rotate" in op.attributes
+    )

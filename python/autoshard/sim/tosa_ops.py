@@ -1,0 +1,361 @@
+"""TOSA op handlers (LLVM 22 operand lists), computed wide in numpy.
+
+Floats are computed in float64 and ints in int64; the interpreter rounds
+each result to its declared type, so every op rounds once, like a correctly
+rounded f32 kernel (sums and dot products are accumulated in float64 first).
+TOSA broadcasting (equal ranks, size-1 dims stretch) is numpy broadcasting.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autoshard.ir import ir
+from autoshard.sim.registry import local
+from autoshard.sim.values import SimError, elements_attr_value, np_dtype
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def wide(x: np.ndarray) -> np.ndarray:
+    """float -> float64, (u)int -> int64, bool unchanged."""
+    x = np.asarray(x)
+    if x.dtype.kind == "f":
+        return x.astype(np.float64)
+    if x.dtype.kind in "iu":
+        return x.astype(np.int64)
+    return x
+
+
+def result_dtype(op: ir.Operation, i: int = 0) -> np.dtype:
+    return np_dtype(op.results[i].type.element_type, op.location)
+
+
+def attr_int(op: ir.Operation, name: str) -> int:
+    return int(op.attributes[name].value)
+
+
+def attr_ints(op: ir.Operation, name: str) -> list[int]:
+    return [int(v) for v in op.attributes[name]]
+
+
+def scalar(x) -> int | float:
+    """The single element of a zero-point / shift / pad-const tensor."""
+    flat = np.asarray(x).reshape(-1)
+    return flat[0].item()
+
+
+def _require_float(op, x):
+    if x.dtype.kind != "f":
+        raise SimError(f"'{op.name}' on {x.dtype} is not simulated (float only)", op.location)
+
+
+# --- constants ---------------------------------------------------------------
+
+
+@local("tosa.const")
+def _const(op, args, dev):
+    return elements_attr_value(op.attributes["values"], op.results[0].type, op.location)
+
+
+@local("tosa.const_shape")
+def _const_shape(op, args, dev):
+    return tuple(int(v) for v in np.array(op.attributes["values"]).reshape(-1))
+
+
+@local("tosa.identity")
+def _identity(op, args, dev):
+    return args[0]
+
+
+# --- elementwise -------------------------------------------------------------
+
+
+def _binary(fn):
+    return lambda op, args, dev: fn(wide(args[0]), wide(args[1]))
+
+
+def _unary_float(fn):
+    def handler(op, args, dev):
+        _require_float(op, args[0])
+        return fn(wide(args[0]))
+
+    return handler
+
+
+local("tosa.add")(_binary(np.add))
+local("tosa.sub")(_binary(np.subtract))
+local("tosa.maximum")(_binary(np.maximum))
+local("tosa.minimum")(_binary(np.minimum))
+local("tosa.pow")(_binary(np.power))
+local("tosa.equal")(_binary(np.equal))
+local("tosa.greater")(_binary(np.greater))
+local("tosa.greater_equal")(_binary(np.greater_equal))
+local("tosa.logical_and")(_binary(np.logical_and))
+local("tosa.logical_or")(_binary(np.logical_or))
+local("tosa.logical_xor")(_binary(np.logical_xor))
+local("tosa.bitwise_and")(_binary(np.bitwise_and))
+local("tosa.bitwise_or")(_binary(np.bitwise_or))
+local("tosa.bitwise_xor")(_binary(np.bitwise_xor))
+local("tosa.logical_left_shift")(_binary(np.left_shift))
+
+_erf = np.frompyfunc(math.erf, 1, 1)  # exact, and fast enough (~0.15 us/element)
+
+local("tosa.exp")(_unary_float(np.exp))
+local("tosa.log")(_unary_float(np.log))
+local("tosa.tanh")(_unary_float(np.tanh))
+local("tosa.erf")(_unary_float(lambda x: _erf(x).astype(np.float64)))
+local("tosa.sigmoid")(_unary_float(lambda x: 1.0 / (1.0 + np.exp(-x))))
+local("tosa.reciprocal")(_unary_float(lambda x: 1.0 / x))
+local("tosa.rsqrt")(_unary_float(lambda x: 1.0 / np.sqrt(x)))
+local("tosa.floor")(_unary_float(np.floor))
+local("tosa.ceil")(_unary_float(np.ceil))
+local("tosa.sin")(_unary_float(np.sin))
+local("tosa.cos")(_unary_float(np.cos))
+
+
+@local("tosa.abs")
+def _abs(op, args, dev):
+    return np.abs(wide(args[0]))
+
+
+@local("tosa.logical_not")
+def _logical_not(op, args, dev):
+    return np.logical_not(args[0])
+
+
+@local("tosa.bitwise_not")
+def _bitwise_not(op, args, dev):
+    return np.bitwise_not(args[0])
+
+
+@local("tosa.negate")
+def _negate(op, args, dev):
+    # Operands: x, input_zp, output_zp. Integers negate around the zero
+    # points and saturate to the result type, as the TOSA spec says.
+    x = wide(args[0])
+    if x.dtype.kind == "f":
+        return -x
+    out = -(x - scalar(args[1])) + scalar(args[2])
+    info = np.iinfo(result_dtype(op))
+    return np.clip(out, info.min, info.max)
+
+
+@local("tosa.mul")
+def _mul(op, args, dev):
+    # Operands: a, b, shift (i8, 0 for floats). For i32 with shift > 0 TOSA
+    # rounds the product half up before shifting right.
+    a, b = wide(args[0]), wide(args[1])
+    prod = a * b
+    shift = int(scalar(args[2])) if len(args) > 2 else 0
+    if prod.dtype.kind == "i" and shift > 0:
+        prod = (prod + (1 << (shift - 1))) >> shift
+    return prod
+
+
+@local("tosa.intdiv")
+def _intdiv(op, args, dev):
+    a, b = wide(args[0]), wide(args[1])
+    if np.any(b == 0):
+        raise SimError("'tosa.intdiv': division by zero", op.location)
+    q = np.abs(a) // np.abs(b)  # truncation toward zero
+    return np.where((a < 0) != (b < 0), -q, q)
+
+
+@local("tosa.arithmetic_right_shift")
+def _arith_shift_right(op, args, dev):
+    a, s = wide(args[0]), wide(args[1])
+    out = a >> s
+    if "round" in op.attributes and bool(op.attributes["round"].value):
+        # Round half up: add back the last bit shifted out.
+        out = out + np.where(s > 0, (a >> np.maximum(s - 1, 0)) & 1, 0)
+    return out
+
+
+@local("tosa.logical_right_shift")
+def _logical_shift_right(op, args, dev):
+    x = np.asarray(args[0])
+    unsigned = x.view(np.dtype(f"uint{x.dtype.itemsize * 8}"))
+    return (unsigned.astype(np.uint64) >> wide(args[1]).astype(np.uint64)).astype(x.dtype)
+
+
+@local("tosa.clamp")
+def _clamp(op, args, dev):
+    lo, hi = op.attributes["min_val"].value, op.attributes["max_val"].value
+    return np.clip(wide(args[0]), lo, hi)  # NaN propagates, like nan_mode PROPAGATE
+
+
+@local("tosa.select")
+def _select(op, args, dev):
+    return np.where(args[0], wide(args[1]), wide(args[2]))
+
+
+@local("tosa.cast")
+def _cast(op, args, dev):
+    # TOSA cast: float -> int rounds to nearest even and saturates; anything
+    # -> bool is "!= 0"; int -> narrower int truncates (the astype wrap).
+    x = np.asarray(args[0])
+    to = result_dtype(op)
+    if to.kind == "b":
+        return x != 0
+    if to.kind in "iu" and x.dtype.kind == "f":
+        info = np.iinfo(to)
+        r = np.rint(np.nan_to_num(x.astype(np.float64), nan=0.0))
+        return np.clip(r, info.min, info.max).astype(np.int64)
+    return wide(x) if x.dtype.kind != "b" else x.astype(np.int64)
+
+
+# --- data movement -----------------------------------------------------------
+
+
+@local("tosa.reshape")
+def _reshape(op, args, dev):
+    return np.reshape(args[0], args[1])
+
+
+@local("tosa.transpose")
+def _transpose(op, args, dev):
+    return np.transpose(args[0], attr_ints(op, "perms"))
+
+
+@local("tosa.slice")
+def _slice(op, args, dev):
+    x, start, size = args
+    idx = tuple(slice(b, d if s == -1 else b + s) for b, s, d in zip(start, size, x.shape))
+    if any(b < 0 or (s != -1 and b + s > d) for b, s, d in zip(start, size, x.shape)):
+        raise SimError(f"'tosa.slice': start {list(start)} size {list(size)} out of bounds of {list(x.shape)}", op.location)
+    return x[idx]
+
+
+@local("tosa.concat")
+def _concat(op, args, dev):
+    return np.concatenate(args, axis=attr_int(op, "axis"))
+
+
+@local("tosa.tile")
+def _tile(op, args, dev):
+    return np.tile(args[0], args[1])
+
+
+@local("tosa.reverse")
+def _reverse(op, args, dev):
+    return np.flip(args[0], axis=attr_int(op, "axis"))
+
+
+@local("tosa.pad")
+def _pad(op, args, dev):
+    # Operands: x, padding (shape value [lo0, hi0, lo1, hi1, ...]), pad_const.
+    x, padding = args[0], args[1]
+    fill = scalar(args[2]) if len(args) > 2 else 0
+    pairs = [(padding[2 * i], padding[2 * i + 1]) for i in range(x.ndim)]
+    return np.pad(x, pairs, mode="constant", constant_values=fill)
+
+
+@local("tosa.gather")
+def _gather(op, args, dev):
+    values, indices = args  # [N, K, C], [N, W] -> [N, W, C]
+    if np.any(indices < 0) or np.any(indices >= values.shape[1]):
+        raise SimError("'tosa.gather': index out of range", op.location)
+    return np.take_along_axis(values, indices.astype(np.int64)[:, :, None], axis=1)
+
+
+# --- reductions --------------------------------------------------------------
+
+
+def _reduce(fn):
+    return lambda op, args, dev: fn(wide(args[0]), axis=attr_int(op, "axis"), keepdims=True)
+
+
+local("tosa.reduce_sum")(_reduce(np.sum))
+local("tosa.reduce_product")(_reduce(np.prod))
+local("tosa.reduce_max")(_reduce(np.max))
+local("tosa.reduce_min")(_reduce(np.min))
+local("tosa.reduce_all")(_reduce(np.all))
+local("tosa.reduce_any")(_reduce(np.any))
+
+
+@local("tosa.argmax")
+def _argmax(op, args, dev):
+    return np.argmax(args[0], axis=attr_int(op, "axis"))  # first max; a NaN wins (PROPAGATE)
+
+
+# --- matmul / convolution / pooling ------------------------------------------
+
+
+@local("tosa.matmul")
+def _matmul(op, args, dev):
+    # Operands: a [N, H, C], b [N, C, W], a_zp, b_zp.
+    a, b = wide(args[0]), wide(args[1])
+    if a.dtype.kind == "i":
+        a, b = a - int(scalar(args[2])), b - int(scalar(args[3]))
+    return np.matmul(a, b)
+
+
+def _windows(x, kernel, stride, dilation, pad, fill):
+    """Pad an NHWC tensor and yield (ky, kx, view) where view[n, oy, ox, c] is
+    the input element under kernel tap (ky, kx) for output (oy, ox)."""
+    (kh, kw), (sy, sx), (dy, dx) = kernel, stride, dilation
+    top, bottom, left, right = pad
+    xp = np.pad(x, [(0, 0), (top, bottom), (left, right), (0, 0)], constant_values=fill)
+    oh = (xp.shape[1] - (kh - 1) * dy - 1) // sy + 1
+    ow = (xp.shape[2] - (kw - 1) * dx - 1) // sx + 1
+    for ky in range(kh):
+        for kx in range(kw):
+            y0, x0 = ky * dy, kx * dx
+            yield ky, kx, xp[:, y0 : y0 + (oh - 1) * sy + 1 : sy, x0 : x0 + (ow - 1) * sx + 1 : sx, :]
+
+
+def _conv_operands(op, args):
+    # Operands: input (NHWC), weight, bias, input_zp, weight_zp. Integer
+    # inputs subtract their zero points first, so padding is a true zero.
+    x, w, bias = wide(args[0]), wide(args[1]), wide(args[2])
+    if x.dtype.kind == "i":
+        x, w = x - int(scalar(args[3])), w - int(scalar(args[4]))
+    geometry = dict(stride=attr_ints(op, "stride"), dilation=attr_ints(op, "dilation"), pad=attr_ints(op, "pad"))
+    return x, w, bias, geometry
+
+
+@local("tosa.conv2d")
+def _conv2d(op, args, dev):
+    x, w, bias, g = _conv_operands(op, args)  # w: OHWI
+    acc = 0
+    for ky, kx, view in _windows(x, w.shape[1:3], fill=0, **g):
+        acc = acc + view @ w[:, ky, kx, :].T
+    return acc + bias
+
+
+@local("tosa.depthwise_conv2d")
+def _depthwise_conv2d(op, args, dev):
+    x, w, bias, g = _conv_operands(op, args)  # w: [KH, KW, C, M]; out channel c*M + m
+    acc = 0
+    for ky, kx, view in _windows(x, w.shape[0:2], fill=0, **g):
+        acc = acc + view[..., :, None] * w[ky, kx]
+    return acc.reshape(acc.shape[:3] + (-1,)) + bias
+
+
+@local("tosa.max_pool2d")
+def _max_pool2d(op, args, dev):
+    x = wide(args[0])
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(np.int64).min
+    g = dict(stride=attr_ints(op, "stride"), dilation=(1, 1), pad=attr_ints(op, "pad"))
+    out = None
+    for _, _, view in _windows(x, attr_ints(op, "kernel"), fill=fill, **g):
+        out = view if out is None else np.maximum(out, view)
+    return out
+
+
+@local("tosa.avg_pool2d")
+def _avg_pool2d(op, args, dev):
+    # Operands: input, input_zp, output_zp. The divisor counts only real
+    # input elements, never padding (TOSA spec).
+    x = wide(args[0])
+    _require_float(op, args[0])
+    g = dict(stride=attr_ints(op, "stride"), dilation=(1, 1), pad=attr_ints(op, "pad"))
+    kernel = attr_ints(op, "kernel")
+    total = sum(view for _, _, view in _windows(x, kernel, fill=0.0, **g))
+    ones = np.ones((1,) + x.shape[1:3] + (1,))
+    count = sum(view for _, _, view in _windows(ones, kernel, fill=0.0, **g))
+    return total / count
