@@ -1,0 +1,201 @@
+"""The processing behind `autoshard-opt`, usable without the command line.
+
+    config = OptConfig(steps=build_steps(parse_pipeline("builtin.module(autoshard)")))
+    result = process_input(text, "input.mlir", config)
+    result.output, result.stderr, result.ok, result.reports
+
+One input is parsed (whole, or per `// -----` chunk), every step runs on the
+module with a fresh `PipelineState`, the module is re-verified after each
+step, and every diagnostic is rendered mlir-opt style (or, with
+`verify_diagnostics`, matched against `expected-*` comments instead).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from autoshard.diagnostics import AutoshardError, SourceLoc
+from autoshard.ir import ir, new_context, passmanager
+from autoshard.ir.loader import (
+    Diag,
+    DiagnosticCollector,
+    DiagnosticsError,
+    load_module,
+    mlir_error_diagnostics,
+    pad_to_position,
+    print_module,
+    to_source_loc,
+    verify_module,
+)
+from autoshard.tools.pipeline import PassSpec
+from autoshard.tools.render import SourceFiles, render
+from autoshard.tools.split import OUTPUT_SEPARATOR, Chunk, near_misses, split_input
+from autoshard.tools.verify_diagnostics import DiagnosticVerifier
+
+# mlir-opt turns this note off under --verify-diagnostics
+# (`printOpOnDiagnostic(false)`), so tests need not expect it.
+_OP_DUMP_NOTE = "see current operation:"
+
+
+@dataclass(frozen=True)
+class UpstreamPass:
+    """A pass of the MLIR build itself (canonicalize, cse, ...), run through
+    the bindings' PassManager with the options exactly as written."""
+
+    name: str
+    pipeline: str  # e.g. builtin.module(func.func(cse))
+
+    def run(self, module, state) -> None:
+        try:
+            passmanager.PassManager.parse(self.pipeline, context=module.context).run(module.operation)
+        except ir.MLIRError as err:
+            raise DiagnosticsError(mlir_error_diagnostics(err, state.source_name)) from None
+
+
+def build_steps(specs: list[PassSpec], registry: dict | None = None) -> list:
+    """Pass objects for `specs`: autoshard passes from `registry` (default:
+    everything `autoshard.transforms` registers), otherwise an MLIR pass of
+    that name; neither is an AutoshardError."""
+    if registry is None:
+        registry = default_registry()
+    steps = []
+    for spec in specs:
+        cls = registry.get(spec.name)
+        steps.append(cls.from_options(spec.options_dict()) if cls else _upstream_step(spec, registry))
+    return steps
+
+
+def default_registry() -> dict:
+    import autoshard.transforms  # noqa: F401  (registers the passes)
+    from autoshard.transforms.base import PASSES
+
+    return PASSES
+
+
+def _upstream_step(spec: PassSpec, registry: dict) -> UpstreamPass:
+    text = spec.name + (f"{{{spec.options_text}}}" if spec.options_text else "")
+    for anchor in reversed(spec.anchor):
+        text = f"{anchor}({text})"
+    try:
+        passmanager.PassManager.parse(text, context=new_context())
+    except ValueError as err:
+        if "does not refer to a registered pass" not in str(err):
+            detail = " ".join(str(err).split())
+            raise AutoshardError(f"invalid options for pass '{spec.name}': {detail}") from None
+        hint = difflib.get_close_matches(spec.name, list(registry), n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+        raise AutoshardError(
+            f"'{spec.name}' does not refer to a registered pass or pass pipeline{suggestion}"
+        ) from None
+    return UpstreamPass(spec.name, text)
+
+
+@dataclass
+class OptConfig:
+    steps: list = field(default_factory=list)
+    split_input_file: bool = False
+    verify_diagnostics: bool = False
+    allow_unregistered_dialect: bool = False
+
+
+@dataclass
+class ChunkResult:
+    output: str | None  # the printed module, None when the chunk failed
+    diagnostics: list[Diag]  # in emission order
+    reports: list[str]
+
+
+@dataclass
+class OptResult:
+    output: str  # what mlir-opt would write to stdout
+    stderr: str
+    ok: bool  # the exit status is 0 (with -o, the file may be written)
+    reports: list[str]
+
+
+def run_steps(module, steps: list, state) -> None:
+    """Runs the steps in order on `module`, verifying after each one as
+    mlir-opt does, so a pass producing invalid IR is caught at that pass."""
+    for step in steps:
+        step.run(module, state)
+        verify_module(module, state.source_name)
+
+
+def process_chunk(text: str, source_name: str, config: OptConfig, line: int = 1, col: int = 1) -> ChunkResult:
+    """Parses `text` (at line:col of `source_name`), runs the steps and
+    prints the result.  Internal errors (not AutoshardError / MLIRError)
+    propagate."""
+    from autoshard.transforms.base import PipelineState
+
+    ctx = new_context()
+    ctx.allow_unregistered_dialects = config.allow_unregistered_dialect
+    state = PipelineState(source_name=source_name)
+    diags: list[Diag] = []
+    output = None
+    try:
+        module = load_module(text, source_name, ctx, line=line, col=col)
+        with ctx, DiagnosticCollector(ctx, source_name) as collected:
+            try:
+                run_steps(module, config.steps, state)
+                output = print_module(module) + "\n"
+            finally:
+                diags.extend(collected.diagnostics)
+    except DiagnosticsError as err:
+        failure = err.diagnostics
+    except AutoshardError as err:
+        failure = [Diag(err.severity, err.message, _located(err.loc, source_name))]
+    except ir.MLIRError as err:
+        failure = mlir_error_diagnostics(err, source_name)
+    else:
+        failure = []
+    diags.extend(Diag(d.severity, d.message, _located(d.loc, source_name)) for d in state.diagnostics)
+    diags.extend(failure)
+    return ChunkResult(output, diags, list(state.reports))
+
+
+def _located(loc, source_name: str) -> SourceLoc | None:
+    """A pass's location (SourceLoc, MLIR Location or None) in source terms."""
+    if loc is None:
+        return None
+    if isinstance(loc, SourceLoc):
+        return SourceLoc(source_name, loc.line, loc.col) if loc.file == "-" else loc
+    return to_source_loc(loc, source_name)
+
+
+def process_input(text: str, source_name: str, config: OptConfig) -> OptResult:
+    sources = SourceFiles()
+    sources.add(source_name, text)
+    stderr: list[str] = []
+    outputs: list[str] = []
+    reports: list[str] = []
+    ok = True
+    if config.split_input_file:
+        chunks = split_input(text)
+        for line, col in near_misses(text):
+            stderr.append(render("warning", "near miss with file split marker",
+                                 SourceLoc(source_name, line, col), sources))
+    else:
+        chunks = [Chunk(text, 1, 1)]
+    for chunk in chunks:
+        result = process_chunk(chunk.text, source_name, config, chunk.line, chunk.col)
+        outputs.append(result.output or "")
+        reports.extend(result.reports)
+        if config.verify_diagnostics:
+            verifier = DiagnosticVerifier.from_text(pad_to_position(chunk.text, chunk.line, chunk.col), source_name)
+            for d in _flatten(result.diagnostics):
+                if not d.message.startswith(_OP_DUMP_NOTE):
+                    verifier.process(d.severity, d.message, d.loc)
+            problems = verifier.finish()
+            stderr.extend(render("error", p.message, p.loc, sources, p.length) for p in problems)
+            ok = ok and not problems
+        else:
+            stderr.extend(render(d.severity, d.message, d.loc, sources) for d in _flatten(result.diagnostics))
+            ok = ok and result.output is not None
+    return OptResult(OUTPUT_SEPARATOR.join(outputs), "".join(stderr), ok, reports)
+
+
+def _flatten(diags: list[Diag]):
+    for d in diags:
+        yield d
+        yield from _flatten(list(d.notes))

@@ -1,0 +1,320 @@
+"""autoshard-opt: mlir-opt for autoshard's passes.
+
+    autoshard-opt [options] [input.mlir|-]
+      -o FILE                     output (default: stdout; written only on success)
+      --split-input-file          process `// -----` chunks separately
+      --verify-diagnostics        check `// expected-error {{...}}` comments
+      --pass-pipeline='builtin.module(autoshard{grid=2x4},autoshard-partition)'
+      --<pass>[='<options>']      one flag per registered pass, in order
+      --plan-report[=FILE]        print the passes' plan reports (stderr/FILE)
+      --load-pass-plugin=FILE.py  import a Python file that registers passes
+      --allow-unregistered-dialect, --help, --version
+
+Like mlir-opt, long options take one or two dashes and values attach with
+`=`.  Exit status: 0 success, 1 any user-facing error (printed as
+`file:line:col: error: message`), 2 an internal error (a bug; set
+AUTOSHARD_TRACEBACK=1 to see the Python traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import importlib.util
+import os
+import sys
+import tempfile
+import traceback
+
+from autoshard.diagnostics import AutoshardError
+from autoshard.tools.driver import OptConfig, build_steps, default_registry, process_input
+from autoshard.tools.pipeline import PassSpec, parse_options, parse_pipeline
+from autoshard.tools.render import TOOL_NAME, render
+
+STDIN_NAME = "<stdin>"  # what mlir-opt calls standard input in messages
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse reporting errors as AutoshardErrors instead of exiting 2."""
+
+    def error(self, message: str):
+        raise AutoshardError(message)
+
+
+def _both_dashes(name: str) -> list[str]:
+    return [f"-{name}", f"--{name}"]
+
+
+def _argument_parser() -> _Parser:
+    p = _Parser(prog=TOOL_NAME, add_help=False, allow_abbrev=False)
+    p.add_argument("input", nargs="?", default="-")
+    p.add_argument("-o", dest="output", default="-")
+    p.add_argument(*_both_dashes("split-input-file"), dest="split_input_file", action="store_true")
+    p.add_argument(*_both_dashes("verify-diagnostics"), dest="verify_diagnostics", action="store_true")
+    p.add_argument(*_both_dashes("allow-unregistered-dialect"), dest="allow_unregistered", action="store_true")
+    p.add_argument(*_both_dashes("pass-pipeline"), dest="pass_pipeline", action="append", default=[])
+    p.add_argument("-h", *_both_dashes("help"), dest="help", action="store_true")
+    p.add_argument(*_both_dashes("version"), dest="version", action="store_true")
+    return p
+
+
+# Options whose value must be attached with '=' (an optional value, or a
+# per-pass flag), handled before argparse so `--plan-report in.mlir` cannot
+# swallow the input file name.
+_PLAN_REPORT = "plan-report"
+_PLUGIN = "load-pass-plugin"
+_SEPARATE_VALUE = {"-o", "-pass-pipeline", "--pass-pipeline", "-load-pass-plugin", "--load-pass-plugin"}
+
+
+@dataclasses.dataclass
+class _EqualsOptions:
+    rest: list[str]
+    pass_flags: list[PassSpec]
+    plan_report: str | None  # None: not asked; "-": stderr; else a file
+    plugins: list[str]
+
+
+def _option_name(arg: str) -> tuple[str, str | None] | None:
+    """'--name=value' -> ('name', 'value'); '-name' -> ('name', None)."""
+    if not arg.startswith("-") or arg in ("-", "--"):
+        return None
+    name, eq, value = arg.lstrip("-").partition("=")
+    return name, (value if eq else None)
+
+
+def _scan_plugins(argv: list[str]) -> list[str]:
+    plugins = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        parsed = _option_name(arg)
+        if parsed and parsed[0] == _PLUGIN:
+            value = parsed[1] if parsed[1] is not None else (argv[i + 1] if i + 1 < len(argv) else None)
+            if not value:
+                raise AutoshardError(f"option '--{_PLUGIN}' requires a file name")
+            plugins.append(value)
+    return plugins
+
+
+def _scan_equals_options(argv: list[str], pass_names) -> _EqualsOptions:
+    out = _EqualsOptions([], [], None, [])
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out.rest.extend(argv[i:])
+            break
+        parsed = _option_name(arg)
+        if parsed and parsed[0] in pass_names:
+            name, value = parsed
+            out.pass_flags.append(PassSpec(name, parse_options(value or "", f"options of --{name}"),
+                                           options_text=value or ""))
+        elif parsed and parsed[0] == _PLAN_REPORT:
+            out.plan_report = parsed[1] or "-"
+        elif parsed and parsed[0] == _PLUGIN:
+            i += 1 if parsed[1] is None else 0  # its value, already loaded
+        else:
+            out.rest.append(arg)
+            if arg in _SEPARATE_VALUE and i + 1 < len(argv):
+                out.rest.append(argv[i + 1])
+                i += 1
+        i += 1
+    return out
+
+
+def _load_plugin(path: str) -> None:
+    """Imports a Python file; its `@register_pass` classes join PASSES."""
+    module_name = "autoshard_plugin_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or not os.path.isfile(path):
+        raise AutoshardError(f"cannot load pass plugin '{path}': no such file")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:  # the plugin's own bug, reported as a user error
+        raise AutoshardError(f"cannot load pass plugin '{path}': {type(err).__name__}: {err}") from None
+
+
+def _known_flags(registry) -> list[str]:
+    names = ["o", "split-input-file", "verify-diagnostics", "allow-unregistered-dialect",
+             "pass-pipeline", "help", "version", _PLAN_REPORT, _PLUGIN]
+    return [f"--{n}" for n in names + sorted(registry)]
+
+
+def _reject_leftovers(leftovers: list[str], registry) -> None:
+    for arg in leftovers:
+        if arg.startswith("-") and arg != "-":
+            flag = "--" + arg.lstrip("-").split("=", 1)[0]
+            hint = difflib.get_close_matches(flag, _known_flags(registry), n=1)
+            raise AutoshardError(
+                f"unknown command line argument '{arg}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
+            )
+        raise AutoshardError(f"too many positional arguments: '{arg}' (one input file at most)")
+
+
+def help_text(registry) -> str:
+    lines = [
+        "OVERVIEW: autoshard modular optimizer driver (mlir-opt for autoshard passes)",
+        "",
+        f"USAGE: {TOOL_NAME} [options] <input file>",
+        "",
+        "OPTIONS:",
+        "  -o <filename>                   - Output filename (default: stdout); written only on success",
+        "  --split-input-file              - Split the input on '// -----' and process each chunk separately",
+        "  --verify-diagnostics            - Check that emitted diagnostics match 'expected-*' comments",
+        "  --pass-pipeline=<pipeline>      - e.g. 'builtin.module(autoshard{grid=2x4},func.func(cse))'",
+        "  --plan-report[=<filename>]      - Print the plan reports of the passes (stderr, or the file)",
+        "  --load-pass-plugin=<file.py>    - Import a Python file registering more passes",
+        "  --allow-unregistered-dialect    - Allow operations of unregistered dialects",
+        "  --help                          - Display this help",
+        "  --version                       - Display the version",
+        "",
+        "  Passes (as '--<pass>[=\"<options>\"]' flags, run in order, or inside --pass-pipeline;",
+        "  any other name is looked up among MLIR's own passes, see mlir-opt --help):",
+    ]
+    for name in sorted(registry):
+        cls = registry[name]
+        lines.append(f"    --{name:<30}-   {cls.summary}")
+        for f in cls.options():
+            typ = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+            default = _default_text(f)
+            help_ = f.metadata.get("help", "")
+            opt = f"--{cls.option_name(f)}=<{typ}>"
+            lines.append(f"      {opt:<30}- {help_} (default: {default})".rstrip())
+    if not registry:
+        lines.append("    (no autoshard pass is registered)")
+    return "\n".join(lines) + "\n"
+
+
+def _default_text(f: dataclasses.Field) -> str:
+    if f.default is not dataclasses.MISSING:
+        value = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        value = f.default_factory()
+    else:
+        return "required"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) and value == "" else str(value)
+
+
+def version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def ver(pkg: str) -> str:
+        try:
+            return version(pkg)
+        except PackageNotFoundError:
+            return "unknown"
+
+    return (f"{TOOL_NAME} (autoshard {ver('autoshard')})\n"
+            f"  MLIR Python bindings: xtc-mlir-python-bindings {ver('xtc-mlir-python-bindings')}\n")
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Creates `path` with `text` or leaves it untouched: no half-written file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".autoshard-opt-", dir=directory)
+    except OSError as err:
+        raise AutoshardError(f"cannot open output file '{path}': {err.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        os.unlink(tmp)
+        raise AutoshardError(f"cannot open output file '{path}': {err.strerror}") from None
+
+
+def _read_input(path: str, stdin) -> tuple[str, str]:
+    if path == "-":
+        return stdin.read(), STDIN_NAME
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read(), path
+    except OSError as err:
+        raise AutoshardError(f"cannot open input file '{path}': {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise AutoshardError(f"input file '{path}' is not UTF-8 text: {err.reason}") from None
+
+
+def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) -> int:
+    """The whole tool; returns the exit status.  `registry` replaces the
+    registered passes (tests)."""
+    where = TOOL_NAME
+    try:
+        for plugin in _scan_plugins(argv):
+            _load_plugin(plugin)
+        if registry is None:
+            registry = default_registry()
+        scanned = _scan_equals_options(argv, registry)
+        args, leftovers = _argument_parser().parse_known_args(scanned.rest)
+        _reject_leftovers(leftovers, registry)
+        if args.help:
+            stdout.write(help_text(registry))
+            return 0
+        if args.version:
+            stdout.write(version_text())
+            return 0
+        config = OptConfig(
+            steps=build_steps(_pipeline(args, scanned), registry),
+            split_input_file=args.split_input_file,
+            verify_diagnostics=args.verify_diagnostics,
+            allow_unregistered_dialect=args.allow_unregistered,
+        )
+        text, where = _read_input(args.input, stdin)
+        result = process_input(text, where, config)
+        stderr.write(result.stderr)
+        _emit(result.output, args.output, result.ok, stdout)
+        _emit_reports(result.reports, scanned.plan_report, result.ok, stderr)
+        return 0 if result.ok else 1
+    except AutoshardError as err:
+        stderr.write(render(err.severity, err.message, err.loc))
+        return 1
+    except BrokenPipeError:
+        return 1
+    except Exception as err:  # a bug: report it in one line, never a traceback
+        if os.environ.get("AUTOSHARD_TRACEBACK"):
+            traceback.print_exc(file=stderr)
+        stderr.write(f"{where}: error: internal error: {type(err).__name__}: {err}\n")
+        return 2
+
+
+def _pipeline(args, scanned: _EqualsOptions) -> list[PassSpec]:
+    if len(args.pass_pipeline) > 1:
+        raise AutoshardError("'--pass-pipeline' may only be given once")
+    if args.pass_pipeline and scanned.pass_flags:
+        raise AutoshardError("'--pass-pipeline' option can't be used with individual pass options")
+    if args.pass_pipeline:
+        return parse_pipeline(args.pass_pipeline[0])
+    return scanned.pass_flags
+
+
+def _emit(output: str, path: str, ok: bool, stdout) -> None:
+    # Like mlir-opt: stdout gets whatever succeeded (with --split-input-file,
+    # the good chunks), a file only a complete successful result.
+    if path == "-":
+        stdout.write(output)
+        stdout.flush()
+    elif ok:
+        _write_atomically(path, output)
+
+
+def _emit_reports(reports: list[str], where: str | None, ok: bool, stderr) -> None:
+    if where is None:
+        return
+    text = "".join(r if r.endswith("\n") else r + "\n" for r in reports)
+    if where == "-":
+        stderr.write(text)
+    elif ok:
+        _write_atomically(where, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(sys.argv[1:] if argv is None else argv, sys.stdin, sys.stdout, sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
