@@ -74,14 +74,20 @@ _ITEMSIZE = {"i1": 1, "i4": 1, "i8": 1, "i16": 2, "i32": 4, "i48": 8, "i64": 8,
              "f16": 2, "bf16": 2, "f32": 4, "f64": 8, "index": 8}
 
 
+def _is_ranked(t) -> bool:
+    try:
+        ir.RankedTensorType(t)
+        return True
+    except (ValueError, TypeError):
+        return False
+
+
 def tensor_info(t: ir.Type) -> TensorInfo | None:
-    if not ir.RankedTensorType.isinstance(t):
+    if not isinstance(t, ir.RankedTensorType) and not _is_ranked(t):
         return None
     rt = ir.RankedTensorType(t)
     elem = str(rt.element_type)
     shape = tuple(rt.shape)
-    if any(s < 0 for s in shape):
-        return TensorInfo(shape, elem, _ITEMSIZE.get(elem, 4))
     return TensorInfo(shape, elem, _ITEMSIZE.get(elem, 4))
 
 

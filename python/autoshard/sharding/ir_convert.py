@@ -100,3 +100,34 @@ def check_against(sh: Sharding, grid: Grid, shape, loc) -> None:
         sh.check(grid, shape)
     except ShardingError as e:
         raise AutoshardError(str(e), loc) from None
+
+
+# -- function boundary layouts (written by autoshard-partition) -----------------
+GLOBAL_TYPE = "autoshard.global_type"
+SPLIT_AXES = "autoshard.split_axes"
+GRID = "autoshard.grid"
+
+
+def boundary_attrs(sh: Sharding, global_type) -> dict:
+    """Arg/result attributes recording a value's global type and layout, so an
+    SPMD function says how its local values assemble into the global ones."""
+    attrs = {
+        GRID: ir.FlatSymbolRefAttr.get(sh.grid),
+        SPLIT_AXES: ir.Attribute.parse(f"#shard<axisarray{axis_array_text(sh.split_axes)}>"),
+        GLOBAL_TYPE: ir.TypeAttr.get(global_type),
+    }
+    if sh.partial_axes:
+        attrs[PARTIAL_AXES] = ir.DenseI16ArrayAttr.get(list(sh.partial_axes))
+        attrs[PARTIAL_KIND] = ir.StringAttr.get(sh.partial_kind)
+    return attrs
+
+
+def boundary_from_attrs(attrs):
+    """(Sharding, global ir.Type) from boundary attributes, or None."""
+    if GLOBAL_TYPE not in attrs:
+        return None
+    split = _parse_axis_array(str(attrs[SPLIT_AXES]))
+    partial = tuple(int(a) for a in ir.DenseI16ArrayAttr(attrs[PARTIAL_AXES])) if PARTIAL_AXES in attrs else ()
+    kind = ir.StringAttr(attrs[PARTIAL_KIND]).value if PARTIAL_KIND in attrs else "sum"
+    grid = ir.FlatSymbolRefAttr(attrs[GRID]).value
+    return Sharding(grid, split, partial, kind), ir.TypeAttr(attrs[GLOBAL_TYPE]).value

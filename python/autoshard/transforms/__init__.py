@@ -1,0 +1,5 @@
+"""autoshard's passes; importing this package registers them all."""
+
+from autoshard.transforms import autoshard_pass  # noqa: F401
+from autoshard.transforms.base import PASSES, Pass, PipelineState  # noqa: F401
+from autoshard.transforms import partition  # noqa: F401,E402

@@ -1,0 +1,108 @@
+"""Writing a Plan back into a function as `shard.shard` annotations.
+
+After this, every tensor value `v` is followed by `shard.shard v to S` (its
+resolved layout, S from the plan) and every consumer that needs another layout
+reads it through `shard.shard ... annotate_for_users` ops: first the user's own
+annotations from the input, in order, where they differ, then the layout the
+consumer's strategy needs.  Distinct shardings are `shard.sharding` ops at the
+top of the function, in order of first use.
+"""
+
+from __future__ import annotations
+
+from autoshard.graph import FuncGraph
+from autoshard.ir import ir
+from autoshard.planner import Plan
+from autoshard.planner.builder import operand_requirement
+from autoshard.sharding import Sharding
+from autoshard.sharding.ir_convert import build_shard_op, build_sharding_op
+
+
+def strip_annotations(func_op) -> None:
+    """Removes every shard.shard / shard.sharding op, rewiring users to the
+    annotated value."""
+    block = func_op.regions[0].blocks[0]
+    for op in list(block.operations):
+        op = op.operation
+        if op.name == "shard.shard":
+            op.results[0].replace_all_uses_with(op.operands[0])
+            op.erase()
+    for op in list(block.operations):
+        op = op.operation
+        if op.name == "shard.sharding":
+            op.erase()
+
+
+def write_plan(graph: FuncGraph, plan: Plan) -> None:
+    """Annotates graph.func with the plan; graph must have been built from the
+    function as it is now (with the input's annotations, which are replaced)."""
+    func_op = graph.func
+    grid = graph.grid
+    block = func_op.regions[0].blocks[0]
+    # What each consumer operand needs, computed before the IR changes.
+    needs: list[tuple] = []  # (op, operand index, base value id, chain shardings, required)
+    for op in graph.ops:
+        rule, strat = plan.op_strategy.get(op.id, (None, None))
+        for k, (vid, chain) in enumerate(zip(op.operands, op.chains)):
+            if graph.values[vid].tensor is None or vid not in plan.value_sharding:
+                continue
+            if op is graph.return_op:
+                req = plan.return_sharding[k]
+            else:
+                req = operand_requirement(rule, grid, strat, k)
+            needs.append((op.op, k, vid, [a.sharding for a in chain], req))
+    strip_annotations(func_op)
+
+    with func_op.context:
+        loc = func_op.location
+        anchor = block.operations[0] if len(block.operations) else None
+        sharding_values: dict[Sharding, ir.Value] = {}
+        last_sharding_op = [None]
+
+        def sharding_value(sh: Sharding) -> ir.Value:
+            if sh not in sharding_values:
+                with ir.InsertionPoint(anchor), loc:
+                    v = build_sharding_op(sh, loc)
+                if last_sharding_op[0] is not None:
+                    v.owner.move_after(last_sharding_op[0])
+                last_sharding_op[0] = v.owner
+                sharding_values[sh] = v
+            return sharding_values[sh]
+
+        # Producer annotations, in value order (arguments first).
+        annotated: dict[int, ir.Value] = {}
+        for v in graph.values:
+            if v.id not in plan.value_sharding:
+                continue
+            sh = plan.value_sharding[v.id]
+            sval = sharding_value(sh)
+            if v.producer is None:
+                with ir.InsertionPoint(anchor), loc:
+                    new = build_shard_op(v.value, sval, False, loc)
+                new.owner.move_after(sharding_values_last(sharding_values))
+                if v.arg_index and annotated:
+                    prev = annotated[max(annotated)]
+                    new.owner.move_after(prev.owner)
+            else:
+                def_op = graph.ops[v.producer].op
+                with ir.InsertionPoint.after(def_op), def_op.location:
+                    new = build_shard_op(v.value, sval, False, def_op.location)
+            v.value.replace_all_uses_except(new, new.owner)
+            annotated[v.id] = new
+
+        # Consumer annotations.
+        for op, k, vid, chain, req in needs:
+            current = plan.value_sharding[vid]
+            value = annotated[vid]
+            for want in chain + ([req] if req is not None else []):
+                if want == current:
+                    continue
+                sval = sharding_value(want)
+                with ir.InsertionPoint(op), op.location:
+                    value = build_shard_op(value, sval, True, op.location)
+                current = want
+            op.operands[k] = value
+
+
+def sharding_values_last(sharding_values: dict):
+    return list(sharding_values.values())[-1].owner
