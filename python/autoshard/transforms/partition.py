@@ -86,6 +86,13 @@ def partition_function(func_op, grid) -> None:
     replicated = Sharding(grid.name)
     env: dict[int, tuple] = {}  # value id -> (new ir.Value, layout)
 
+    with func_op.context, func_op.location:
+        arg_layouts, arg_types = _arg_layouts(graph, grid, replicated)
+        _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types)
+    func_op.erase()
+
+
+def _arg_layouts(graph, grid, replicated):
     arg_layouts, arg_types = [], []
     for v in graph.values:
         if v.producer is not None:
@@ -97,10 +104,14 @@ def partition_function(func_op, grid) -> None:
         sh = _producer_annotation(graph, v.id) or replicated
         arg_layouts.append(sh)
         arg_types.append(_tensor_type(sh.local_shape(grid, v.tensor.shape), ir.RankedTensorType(v.value.type).element_type))
+    return arg_layouts, arg_types
 
-    with func_op.context, func_op.location:
-        new_func = func.FuncOp(graph.name, ir.FunctionType.get(arg_types, []), loc=func_op.location)
-        new_func.operation.move_before(func_op)
+
+def _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types):
+    replicated = Sharding(grid.name)
+    if True:
+        with ir.InsertionPoint(func_op):
+            new_func = func.FuncOp(graph.name, ir.FunctionType.get(arg_types, []), loc=func_op.location)
         entry = new_func.add_entry_block()
         for v, arg in zip([v for v in graph.values if v.producer is None], entry.arguments):
             env[v.id] = (arg, arg_layouts[v.arg_index])
@@ -180,9 +191,9 @@ def partition_function(func_op, grid) -> None:
                 new_func.attributes[key] = func_op.attributes[key]
         old_arg_attrs = list(func_op.attributes["arg_attrs"]) if "arg_attrs" in func_op.attributes else None
         old_res_attrs = list(func_op.attributes["res_attrs"]) if "res_attrs" in func_op.attributes else None
-        new_func.attributes["arg_attrs"] = _boundary_array(graph, arg_layouts, func_op.type.inputs, old_arg_attrs)
-        new_func.attributes["res_attrs"] = _boundary_array(graph, result_layouts, func_op.type.results, old_res_attrs)
-    func_op.erase()
+        old_type = ir.FunctionType(ir.TypeAttr(func_op.attributes["function_type"]).value)
+        new_func.attributes["arg_attrs"] = _boundary_array(graph, arg_layouts, old_type.inputs, old_arg_attrs)
+        new_func.attributes["res_attrs"] = _boundary_array(graph, result_layouts, old_type.results, old_res_attrs)
 
 
 def _boundary_array(graph, layouts, global_types, old):
@@ -211,6 +222,6 @@ class PartitionPass(Pass):
     def run(self, module, state: PipelineState) -> None:
         grid = grid_or_error(resolve_grid(module, self.grid, create=True), module)
         if state.original_text is None:
-            state.original_text = str(module)
+            state.original_text = module.operation.get_asm(enable_debug_info=True)
         for func_op in functions(module):
             partition_function(func_op, grid)
