@@ -275,6 +275,31 @@ return %mx, %av : {t_out}, {t_out}"""
         assert av[0, oy, ox, c] == pytest.approx(np.mean(np.float64(window)), rel=1e-6)  # padding not counted
 
 
+# --- integer / quantized --------------------------------------------------------------
+
+
+def test_rescale_table_clz():
+    body = """%m = "tosa.const"() <{values = dense<1073741824> : tensor<1xi32>}> : () -> tensor<1xi32>
+%s = "tosa.const"() <{values = dense<31> : tensor<1xi8>}> : () -> tensor<1xi8>
+%zi = "tosa.const"() <{values = dense<1> : tensor<1xi8>}> : () -> tensor<1xi8>
+%zo = "tosa.const"() <{values = dense<-3> : tensor<1xi8>}> : () -> tensor<1xi8>
+%r = tosa.rescale %a0, %m, %s, %zi, %zo {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<4xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<4xi8>
+%u = tosa.rescale %a0, %m, %s, %zi, %zo {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = true, output_unsigned = false} : (tensor<4xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<4xi8>
+%tb = tosa.table %a0, %a2 : (tensor<4xi8>, tensor<256xi8>) -> tensor<4xi8>
+%c = tosa.clz %a1 : (tensor<4xi32>) -> tensor<4xi32>
+return %r, %u, %tb, %c : tensor<4xi8>, tensor<4xi8>, tensor<4xi8>, tensor<4xi32>"""
+    x = np.int8([-128, 0, 6, 127])
+    table = (127 - np.arange(256)).astype(np.int8)
+    types = ["tensor<4xi8>", "tensor<4xi32>", "tensor<256xi8>"]
+    r, u, tb, c = run(types, ["tensor<4xi8>", "tensor<4xi8>", "tensor<4xi8>", "tensor<4xi32>"], body, [x, np.int32([0, 1, -1, 1 << 20]), table])
+    # scale 2^30 / 2^31 = 0.5, round half up: floor((x - 1) / 2 + 1/2) - 3
+    assert r.tolist() == [-67, -3, 0, 60]
+    # input_unsigned: -128 is 128 -> floor(127/2 + 1/2) - 3 = 61
+    assert u.tolist() == [61, -3, 0, 60]
+    assert tb.tolist() == [127, -1, -7, -128]
+    assert c.tolist() == [32, 31, 0, 11]
+
+
 # --- constants, inputs, errors -------------------------------------------------------------
 
 

@@ -359,3 +359,63 @@ def _avg_pool2d(op, args, dev):
     ones = np.ones((1,) + x.shape[1:3] + (1,))
     count = sum(view for _, _, view in _windows(ones, kernel, fill=0.0, **g))
     return total / count
+
+
+# --- integer / quantized -------------------------------------------------------
+
+
+def _as_unsigned(x: np.ndarray) -> np.ndarray:
+    """Signless integer bits read as unsigned (TOSA's *_unsigned flags)."""
+    return x.view(np.dtype(f"uint{x.dtype.itemsize * 8}")).astype(np.int64)
+
+
+@local("tosa.rescale")
+def _rescale(op, args, dev):
+    # Operands: input, multiplier, shift, input_zp, output_zp (TOSA 1.0).
+    # value = (x - in_zp) * multiplier[c] + round, >> shift[c], + out_zp, clipped.
+    x, mult, shift = np.asarray(args[0]), wide(args[1]), wide(args[2])
+    flag = lambda name: name in op.attributes and bool(op.attributes[name].value)  # noqa: E731
+    in_unsigned, out_unsigned = flag("input_unsigned"), flag("output_unsigned")
+    value = _as_unsigned(x) if in_unsigned else wide(x)
+    in_zp = _as_unsigned(np.asarray(args[3]))[0] if in_unsigned else int(scalar(args[3]))
+    out_zp = _as_unsigned(np.asarray(args[4]))[0] if out_unsigned else int(scalar(args[4]))
+    value = value - in_zp
+    if flag("per_channel"):
+        mult, shift = mult.reshape(-1), shift.reshape(-1)  # broadcast over the last dim
+    else:
+        mult, shift = mult.reshape(-1)[0], shift.reshape(-1)[0]
+    if np.any(shift < 1):
+        raise SimError(f"'tosa.rescale': shift {shift} must be >= 1", op.location)
+    rnd = np.left_shift(1, shift - 1).astype(np.int64)
+    if "DOUBLE_ROUND" in str(op.attributes["rounding_mode"]) and flag("scale32"):
+        rnd = rnd + np.where(shift > 31, np.where(value >= 0, 1 << 30, -(1 << 30)), 0)
+    result = (value * mult + rnd) >> shift
+    out_dtype = result_dtype(op)
+    bits = out_dtype.itemsize * 8
+    lo, hi = (0, (1 << bits) - 1) if out_unsigned else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+    result = np.clip(result + out_zp, lo, hi)
+    # An unsigned result is stored in the signless type: wrap it to the bits.
+    return result.astype(np.dtype(f"uint{bits}")).view(out_dtype).astype(np.int64) if out_unsigned else result
+
+
+@local("tosa.table")
+def _table(op, args, dev):
+    x, table = np.asarray(args[0]), wide(args[1]).reshape(-1)
+    if x.dtype == np.int8:
+        return table[x.astype(np.int64) + 128]
+    if x.dtype == np.int16:
+        # 513-entry table, linear interpolation in 7 fraction bits -> i32
+        v = x.astype(np.int64) + 32768
+        idx, frac = v >> 7, v & 0x7F
+        base, nxt = table[idx], table[np.minimum(idx + 1, table.size - 1)]
+        return (base << 7) + (nxt - base) * frac
+    raise SimError(f"'tosa.table' on {x.dtype} is not simulated", op.location)
+
+
+@local("tosa.clz")
+def _clz(op, args, dev):
+    x = np.asarray(args[0])
+    bits = x.dtype.itemsize * 8
+    # frexp gives the bit length exactly: every uint32 is a float64.
+    _, bit_length = np.frexp(_as_unsigned(x).astype(np.float64))
+    return bits - bit_length.astype(np.int64)
