@@ -130,9 +130,12 @@ def _load_plugin(path: str) -> None:
     if spec is None or not os.path.isfile(path):
         raise AutoshardError(f"cannot load pass plugin '{path}': no such file")
     module = importlib.util.module_from_spec(spec)
+    # dataclasses (every Pass is one) look their module up in sys.modules.
+    sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
     except Exception as err:  # the plugin's own bug, reported as a user error
+        del sys.modules[module_name]
         raise AutoshardError(f"cannot load pass plugin '{path}': {type(err).__name__}: {err}") from None
 
 
