@@ -241,3 +241,42 @@ def test_run_spmd_needs_every_device():
         spmd1(m, {(0, 0): np.zeros(1, np.float32)})
     with pytest.raises(SimError, match="needs a device grid"):
         run_function(m, "f", [np.zeros(1, np.float32)])
+
+
+def test_update_halo_1d():
+    # device p: halo, core rows 10p and 10p+1, halo (halos start at -1)
+    m = parse(
+        """
+shard.grid @g(shape = 3)
+func.func @f(%t: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = shard.update_halo %t on @g split_axes = [[0]] halo_sizes = [1, 1] : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}"""
+    )
+    out = spmd1(m, grid_values((3,), lambda p: [-1, 10 * p, 10 * p + 1, -1]))
+    assert out[(0,)].tolist() == [-1, 0, 1, 10]
+    assert out[(1,)].tolist() == [1, 10, 11, 20]
+    assert out[(2,)].tolist() == [11, 20, 21, -1]
+
+
+def test_update_halo_2d_matches_padded_global_windows():
+    # global 4x6 split 2x2 (cores 2x3) with 1-wide halos: after the update every
+    # device holds its window of the NaN-padded global tensor, corners included.
+    g = np.arange(24, dtype=np.float32).reshape(4, 6)
+    padded = np.pad(g, 1, constant_values=np.nan)
+    start = {}
+    for i, j in itertools.product(range(2), range(2)):
+        local = np.full((4, 5), np.nan, np.float32)
+        local[1:3, 1:4] = g[2 * i : 2 * i + 2, 3 * j : 3 * j + 3]
+        start[(i, j)] = local
+    m = parse(
+        """
+shard.grid @g(shape = 2x2)
+func.func @f(%t: tensor<4x5xf32>) -> tensor<4x5xf32> {
+  %0 = shard.update_halo %t on @g split_axes = [[0], [1]] halo_sizes = [1, 1, 1, 1] : tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}"""
+    )
+    out = spmd1(m, start)
+    for (i, j), v in out.items():
+        np.testing.assert_array_equal(v, padded[2 * i : 2 * i + 4, 3 * j : 3 * j + 5])

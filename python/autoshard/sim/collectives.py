@@ -168,3 +168,39 @@ def shift(values: dict, grid: Grid, axes, shift_axis: int, offset: int, rotate: 
             x = values[d]
             out[d] = np.full_like(x, np.nan) if x.dtype.kind == "f" else np.zeros_like(x)
     return out
+
+
+def update_halo(values: dict, grid: Grid, split_axes: list, halo_sizes: list) -> dict:
+    """Refresh halos: along every tensor dim d split over grid axes
+    split_axes[d] (halo_sizes holds one (lo, hi) pair per such dim, in dim
+    order), a device's first `lo` rows get the last `lo` core rows of the
+    previous device of its group and its last `hi` rows get the first `hi`
+    core rows of the next one. Halos at the ends of the grid are left as
+    they are. Dims are exchanged one after the other with whole slabs, so
+    corner halos come from diagonal neighbours, as with the MPI lowering."""
+    pairs = iter(zip(halo_sizes[0::2], halo_sizes[1::2]))
+    out = dict(values)
+    for dim, axes in enumerate(split_axes):
+        if not axes:
+            continue
+        lo, hi = next(pairs)
+        n = grid.group_size(axes)
+        cur = out
+        out = {}
+        for d in grid.devices():
+            x = np.array(cur[d])
+            size = x.shape[dim]
+            if lo + hi >= size:
+                raise CollectiveError(f"halos {lo}+{hi} leave no core in dimension {dim} of size {size}")
+            group, p = grid.group(d, axes), grid.in_group_index(d, axes)
+            index = [slice(None)] * x.ndim
+            if lo and p > 0:
+                src = cur[group[p - 1]]
+                index[dim] = slice(0, lo)
+                x[tuple(index)] = np.take(src, range(size - hi - lo, size - hi), axis=dim)
+            if hi and p < n - 1:
+                src = cur[group[p + 1]]
+                index[dim] = slice(size - hi, size)
+                x[tuple(index)] = np.take(src, range(lo, lo + hi), axis=dim)
+            out[d] = x
+    return out

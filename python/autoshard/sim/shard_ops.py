@@ -3,6 +3,9 @@ collectives (semantics in `collectives.py`)."""
 
 from __future__ import annotations
 
+import ast
+import re
+
 from autoshard.sim import collectives as coll
 from autoshard.sim.registry import collective, local
 from autoshard.sim.tosa_ops import attr_int, attr_ints, result_dtype
@@ -66,14 +69,16 @@ def _reduction(op) -> str:
 
 
 def _collective(fn):
-    """Adapt `fn(op, values_by_device, grid, axes) -> values_by_device` to
-    the lockstep calling convention (one operand, one result)."""
+    """Adapt `fn(op, values_by_device, grid) -> values_by_device` to the
+    lockstep calling convention (one tensor operand, one result)."""
 
     def handler(op, args_per_device, run):
+        if len(op.operands) != 1:
+            raise SimError(f"'{op.name}' with dynamic operands is not simulated", op.location)
         grid = run.grid_for(_grid_name(op), op)
         values = {d: args[0] for d, args in zip(run.devices, args_per_device)}
         try:
-            out = fn(op, values, grid, attr_ints(op, "grid_axes"))
+            out = fn(op, values, grid)
         except coll.CollectiveError as e:
             raise SimError(f"'{op.name}': {e}", op.location) from e
         return [out[d] for d in run.devices]
@@ -81,47 +86,59 @@ def _collective(fn):
     return handler
 
 
+def _axes(op) -> list[int]:
+    return attr_ints(op, "grid_axes")
+
+
 @collective("shard.all_gather")
 @_collective
-def _all_gather(op, values, grid, axes):
-    return coll.all_gather(values, grid, axes, attr_int(op, "gather_axis"))
+def _all_gather(op, values, grid):
+    return coll.all_gather(values, grid, _axes(op), attr_int(op, "gather_axis"))
 
 
 @collective("shard.all_slice")
 @_collective
-def _all_slice(op, values, grid, axes):
-    return coll.all_slice(values, grid, axes, attr_int(op, "slice_axis"))
+def _all_slice(op, values, grid):
+    return coll.all_slice(values, grid, _axes(op), attr_int(op, "slice_axis"))
 
 
 @collective("shard.all_reduce")
 @_collective
-def _all_reduce(op, values, grid, axes):
-    return coll.all_reduce(values, grid, axes, _reduction(op), result_dtype(op))
+def _all_reduce(op, values, grid):
+    return coll.all_reduce(values, grid, _axes(op), _reduction(op), result_dtype(op))
 
 
 @collective("shard.reduce_scatter")
 @_collective
-def _reduce_scatter(op, values, grid, axes):
-    return coll.reduce_scatter(values, grid, axes, _reduction(op), attr_int(op, "scatter_axis"), result_dtype(op))
+def _reduce_scatter(op, values, grid):
+    return coll.reduce_scatter(values, grid, _axes(op), _reduction(op), attr_int(op, "scatter_axis"), result_dtype(op))
 
 
 @collective("shard.all_to_all")
 @_collective
-def _all_to_all(op, values, grid, axes):
-    return coll.all_to_all(values, grid, axes, attr_int(op, "split_axis"), attr_int(op, "concat_axis"))
+def _all_to_all(op, values, grid):
+    return coll.all_to_all(values, grid, _axes(op), attr_int(op, "split_axis"), attr_int(op, "concat_axis"))
 
 
 @collective("shard.broadcast")
 @_collective
-def _broadcast(op, values, grid, axes):
-    if len(op.operands) != 1:
-        raise SimError("'shard.broadcast' with dynamic root operands is not simulated", op.location)
-    return coll.broadcast(values, grid, axes, attr_ints(op, "root"))
+def _broadcast(op, values, grid):
+    return coll.broadcast(values, grid, _axes(op), attr_ints(op, "root"))
 
 
 @collective("shard.shift")
 @_collective
-def _shift(op, values, grid, axes):
-    return coll.shift(
-        values, grid, axes, attr_int(op, "shift_axis"), attr_int(op, "offset"), "rotate" in op.attributes
-    )
+def _shift(op, values, grid):
+    return coll.shift(values, grid, _axes(op), attr_int(op, "shift_axis"), attr_int(op, "offset"), "rotate" in op.attributes)
+
+
+def _split_axes(op) -> list:
+    # No Python class for #shard<axisarray[[0], []]>: read the printed form.
+    m = re.search(r"axisarray(\[.*\])>", str(op.attributes["split_axes"]))
+    return ast.literal_eval(m.group(1))
+
+
+@collective("shard.update_halo")
+@_collective
+def _update_halo(op, values, grid):
+    return coll.update_halo(values, grid, _split_axes(op), attr_ints(op, "static_halo_sizes"))
