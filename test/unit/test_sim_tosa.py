@@ -380,3 +380,28 @@ def test_corpus_tflite_resnet_block_with_elided_weights_is_deterministic():
     a, b = run_function(module, "main", x)[0], run_function(module, "main", x)[0]
     assert a.shape == (1, 56, 56, 64) and np.all(np.isfinite(a)) and np.all(a >= 0)  # ends in a ReLU
     np.testing.assert_array_equal(a, b)
+
+
+def test_dense_resource_blob_is_read_when_present():
+    module = parse(
+        """
+func.func @f() -> (tensor<2xf32>, tensor<3xi16>, tensor<2xbf16>) {
+  %0 = "tosa.const"() <{values = dense_resource<w.f32> : tensor<2xf32>}> : () -> tensor<2xf32>
+  %1 = "tosa.const"() <{values = dense_resource<w_i16> : tensor<3xi16>}> : () -> tensor<3xi16>
+  %2 = "tosa.const"() <{values = dense_resource<w_bf16> : tensor<2xbf16>}> : () -> tensor<2xbf16>
+  return %0, %1, %2 : tensor<2xf32>, tensor<3xi16>, tensor<2xbf16>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      w.f32: "0x040000000000803F000000C0",
+      w_i16: "0x0200000001000200FFFF",
+      w_bf16: "0x0200000080BF4040"
+    }
+  }
+#-}"""
+    )
+    f, i, b = run_function(module, "f", [])
+    assert f.dtype == np.float32 and f.tolist() == [1.0, -2.0]
+    assert i.dtype == np.int16 and i.tolist() == [1, 2, -1]
+    assert b.tolist() == [-1.0, 3.0]

@@ -16,7 +16,7 @@ def _constant(op, args, dev):
     attr = op.attributes["value"]
     if isinstance(attr, (ir.IntegerAttr, ir.FloatAttr)):
         return attr.value
-    return elements_attr_value(attr, op.results[0].type, op.location)
+    return elements_attr_value(attr, op.results[0].type, op.location, dev.module)
 
 
 def _trunc_div(a, b):

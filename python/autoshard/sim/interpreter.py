@@ -4,6 +4,7 @@ in lockstep (a collective sees all devices' operands at once)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from autoshard.ir import ir
 from autoshard.sim import arith_ops, shard_ops, tosa_ops  # noqa: F401  (register handlers)
 from autoshard.sim.collectives import Grid
 from autoshard.sim.registry import COLLECTIVE, LOCAL
-from autoshard.sim.values import SimError, check_input, coerce
+from autoshard.sim.values import SimError, check_input, coerce, resource_blobs
 
 
 @dataclass
@@ -21,10 +22,13 @@ class Device:
     coords: tuple | None  # None when not simulating a grid (run_function)
     grid: Grid | None
     grids: dict  # every shard.grid of the module: name -> shape
+    module: "_ModuleData"
 
     def grid_shape(self, name: str, loc) -> tuple:
         if name not in self.grids:
             raise SimError(f"unknown grid @{name}", loc)
+        if self.grids[name] is None:
+            raise SimError(f"grid @{name} has a dynamic axis and cannot be simulated", loc)
         return self.grids[name]
 
     def coords_on(self, name: str, op) -> tuple:
@@ -101,6 +105,23 @@ def _resolve_grid(module: ir.Module, fn) -> Grid | None:
     return Grid(grids[name], name)
 
 
+class _ModuleData:
+    """Module-wide facts the handlers may need, computed once."""
+
+    def __init__(self, module: ir.Module):
+        self._module = module
+
+    @cached_property
+    def blobs(self) -> dict:
+        # Printing is the only way to the resource blobs; done only if a
+        # dense_resource constant asks for them.
+        return resource_blobs(str(self._module))
+
+    def get(self, resource: str):
+        """The bytes of a resource blob, or None (the `blobs` of elements_attr_value)."""
+        return self.blobs.get(resource)
+
+
 class _Run:
     """One simulation: a grid (or none) and the devices, in grid order."""
 
@@ -109,7 +130,8 @@ class _Run:
         self.grid = grid
         self.devices = grid.devices() if grid is not None else [()]
         grids = _module_grids(module)
-        self._ctx = [Device(d if grid is not None else None, grid, grids) for d in self.devices]
+        data = _ModuleData(module)
+        self._ctx = [Device(d if grid is not None else None, grid, grids, data) for d in self.devices]
 
     def grid_for(self, name: str, op) -> Grid:
         return _simulated_grid(self.grid, name, op)

@@ -58,7 +58,7 @@ def _require_float(op, x):
 
 @local("tosa.const")
 def _const(op, args, dev):
-    return elements_attr_value(op.attributes["values"], op.results[0].type, op.location)
+    return elements_attr_value(op.attributes["values"], op.results[0].type, op.location, dev.module)
 
 
 @local("tosa.const_shape")

@@ -17,6 +17,7 @@ the same op boundaries and differ only by the order of reductions.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 
@@ -171,22 +172,53 @@ def random_array(shape, dtype: np.dtype, rng: np.random.Generator, float_scale: 
     return rng.integers(-4, 5, size=shape).astype(dtype)
 
 
-def elements_attr_value(attr, t: ir.Type, loc=None) -> np.ndarray:
+_BLOB_LINE = re.compile(r'^\s*("?)([^\s:"]+)\1\s*:\s*"0x([0-9A-Fa-f]*)"', re.M)
+
+
+def resource_blobs(module_asm: str) -> dict:
+    """name -> raw bytes of the `dialect_resources` blobs of a printed module
+    (the bindings give no access to blob data, the printed form has it)."""
+    start = module_asm.rfind("{-#")
+    if start < 0:
+        return {}
+    # A blob is hex: a 4-byte little-endian alignment, then the elements.
+    return {m[2]: bytes.fromhex(m[3])[4:] for m in _BLOB_LINE.finditer(module_asm, start)}
+
+
+def _blob_array(raw: bytes, shape, elem, dtype, what, loc) -> np.ndarray:
+    count = int(np.prod(shape))
+    if isinstance(elem, ir.BF16Type):
+        src = np.dtype("<u2")
+    elif dtype.kind == "b":
+        src = np.dtype(np.uint8)  # one byte per i1
+    else:
+        src = dtype.newbyteorder("<")
+    if len(raw) != count * src.itemsize:
+        raise SimError(f"{what}: blob has {len(raw)} bytes, {count} x {src.itemsize} expected", loc)
+    arr = np.frombuffer(raw, dtype=src).reshape(shape)
+    if isinstance(elem, ir.BF16Type):
+        return (arr.astype(np.uint32) << np.uint32(16)).view(np.float32)
+    return arr.astype(dtype)
+
+
+def elements_attr_value(attr, t: ir.Type, loc=None, blobs=None) -> np.ndarray:
     """The array held by a `values`/`value` elements attribute of type `t`.
 
-    `dense_resource<...>` blobs are not readable through the bindings (and are
-    `__elided__` in the corpus), so they become pseudo-random data seeded from
-    (shape, dtype, printed attribute): the same op gives the same values in
-    every run and process. Floats are scaled by 1/sqrt(fan_in), fan_in =
-    product of all dims but the first (OHWI conv / [out, in] weights), to keep
-    activations of deep models O(1).
+    `dense_resource<name>` reads the blob `blobs.get(name)` (bytes, see
+    `resource_blobs`) when the module carries it. Without data (`__elided__`, or no blob) the
+    constant becomes pseudo-random data seeded from (shape, dtype, printed
+    attribute): the same op gives the same values in every run and process.
+    Floats are scaled by 1/sqrt(fan_in), fan_in = product of all dims but the
+    first (OHWI conv / [out, in] weights), to keep activations of deep models
+    O(1).
     """
     if not isinstance(t, ir.RankedTensorType) or not t.has_static_shape:
         raise SimError(f"cannot simulate a constant of type {t}", loc)
     shape = tuple(t.shape)
-    dtype = np_dtype(t.element_type, loc)
+    elem = t.element_type
+    dtype = np_dtype(elem, loc)
     if isinstance(attr, (ir.DenseIntElementsAttr, ir.DenseFPElementsAttr)):
-        if isinstance(t.element_type, ir.BF16Type):
+        if isinstance(elem, ir.BF16Type):
             return _bf16_dense(attr, shape)
         arr = np.array(attr)
         if arr.size == 1 and int(np.prod(shape)) != 1:
@@ -194,10 +226,14 @@ def elements_attr_value(attr, t: ir.Type, loc=None) -> np.ndarray:
         return np.array(arr, dtype=dtype).reshape(shape)
     text = str(attr)
     if text.startswith("dense_resource<"):
+        name = text[len("dense_resource<") : text.index(">")]
+        raw = blobs.get(name) if blobs is not None and name != "__elided__" else None
+        if raw is not None:
+            return _blob_array(raw, shape, elem, dtype, f"resource '{name}'", loc)
         rng = np.random.default_rng(stable_seed(shape, dtype, text))
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
         arr = random_array(shape, dtype, rng, float_scale=1.0 / np.sqrt(max(fan_in, 1)))
-        return round_bf16(arr) if isinstance(t.element_type, ir.BF16Type) else arr
+        return round_bf16(arr) if isinstance(elem, ir.BF16Type) else arr
     raise SimError(f"cannot simulate constant attribute {text[:80]}", loc)
 
 
