@@ -76,6 +76,12 @@ def tensor_shape(t: ir.RankedTensorType) -> tuple:
     return tuple(None if d == dyn else d for d in t.shape)
 
 
+def fits(arr: np.ndarray, t: ir.RankedTensorType) -> bool:
+    """Does the array's shape match the tensor type (dynamic dims match anything)?"""
+    want = tensor_shape(t)
+    return arr.ndim == len(want) and all(w is None or w == d for w, d in zip(want, arr.shape))
+
+
 def round_bf16(x: np.ndarray) -> np.ndarray:
     """Round float32 values to the nearest bf16 (ties to even), kept as float32."""
     bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
@@ -92,8 +98,7 @@ def coerce(value, t: ir.Type, what: str, loc=None):
         elem = t.element_type
         dtype = np_dtype(elem, loc)
         arr = np.asarray(value)
-        want = tensor_shape(t)
-        if arr.ndim != len(want) or any(w is not None and w != d for w, d in zip(want, arr.shape)):
+        if not fits(arr, t):
             raise SimError(f"{what}: computed shape {list(arr.shape)} does not match the type {t}", loc)
         if arr.dtype != dtype:
             if dtype.kind in "iu" and arr.dtype.kind == "f":
@@ -126,8 +131,7 @@ def check_input(value, t: ir.Type, what: str, loc=None):
         kinds = {"f": "f", "i": "iu", "u": "iu", "b": "b"}
         if arr.dtype.kind not in kinds[dtype.kind]:
             raise SimError(f"{what}: got a {arr.dtype} array for type {t}", loc)
-        want = tensor_shape(t)
-        if arr.ndim != len(want) or any(w is not None and w != d for w, d in zip(want, arr.shape)):
+        if not fits(arr, t):
             raise SimError(f"{what}: got shape {list(arr.shape)} for type {t}", loc)
         arr = arr.astype(dtype)
         if isinstance(t.element_type, ir.BF16Type):
