@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from autoshard.ir import ir
+from autoshard.sim.helpers import binary, trunc_div, wide
 from autoshard.sim.registry import local
-from autoshard.sim.tosa_ops import wide
 from autoshard.sim.values import SimError, elements_attr_value
 
 
@@ -19,11 +19,6 @@ def _constant(op, args, dev):
     return elements_attr_value(attr, op.results[0].type, op.location, dev.module)
 
 
-def _trunc_div(a, b):
-    q = np.abs(a) // np.abs(b)
-    return np.where((a < 0) != (b < 0), -q, q)
-
-
 def _checked_div(fn):
     def handler(op, args, dev):
         a, b = wide(args[0]), wide(args[1])
@@ -32,10 +27,6 @@ def _checked_div(fn):
         return fn(a, b)
 
     return handler
-
-
-def _binary(fn):
-    return lambda op, args, dev: fn(wide(args[0]), wide(args[1]))
 
 
 for _name, _fn in {
@@ -49,10 +40,10 @@ for _name, _fn in {
     "arith.mulf": np.multiply,
     "arith.divf": np.divide,
 }.items():
-    local(_name)(_binary(_fn))
+    local(_name)(binary(_fn))
 
-local("arith.divsi")(_checked_div(_trunc_div))
-local("arith.remsi")(_checked_div(lambda a, b: a - _trunc_div(a, b) * b))
+local("arith.divsi")(_checked_div(trunc_div))
+local("arith.remsi")(_checked_div(lambda a, b: a - trunc_div(a, b) * b))
 local("arith.floordivsi")(_checked_div(np.floor_divide))
 local("arith.ceildivsi")(_checked_div(lambda a, b: -np.floor_divide(-a, b)))
 

@@ -8,7 +8,7 @@ import re
 
 from autoshard.sim import collectives as coll
 from autoshard.sim.registry import collective, local
-from autoshard.sim.tosa_ops import attr_int, attr_ints, result_dtype
+from autoshard.sim.helpers import attr_int, attr_ints, result_dtype
 from autoshard.sim.values import SimError
 
 

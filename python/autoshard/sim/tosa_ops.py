@@ -12,40 +12,12 @@ import math
 
 import numpy as np
 
-from autoshard.ir import ir
+from autoshard.sim.helpers import attr_int, attr_ints, binary, result_dtype, scalar, trunc_div, wide
 from autoshard.sim.registry import local
-from autoshard.sim.values import SimError, elements_attr_value, np_dtype
+from autoshard.sim.values import SimError, elements_attr_value
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def wide(x: np.ndarray) -> np.ndarray:
-    """float -> float64, (u)int -> int64, bool unchanged."""
-    x = np.asarray(x)
-    if x.dtype.kind == "f":
-        return x.astype(np.float64)
-    if x.dtype.kind in "iu":
-        return x.astype(np.int64)
-    return x
-
-
-def result_dtype(op: ir.Operation, i: int = 0) -> np.dtype:
-    return np_dtype(op.results[i].type.element_type, op.location)
-
-
-def attr_int(op: ir.Operation, name: str) -> int:
-    return int(op.attributes[name].value)
-
-
-def attr_ints(op: ir.Operation, name: str) -> list[int]:
-    return [int(v) for v in op.attributes[name]]
-
-
-def scalar(x) -> int | float:
-    """The single element of a zero-point / shift / pad-const tensor."""
-    flat = np.asarray(x).reshape(-1)
-    return flat[0].item()
 
 
 def _require_float(op, x):
@@ -74,10 +46,6 @@ def _identity(op, args, dev):
 # --- elementwise -------------------------------------------------------------
 
 
-def _binary(fn):
-    return lambda op, args, dev: fn(wide(args[0]), wide(args[1]))
-
-
 def _unary_float(fn):
     def handler(op, args, dev):
         _require_float(op, args[0])
@@ -86,21 +54,21 @@ def _unary_float(fn):
     return handler
 
 
-local("tosa.add")(_binary(np.add))
-local("tosa.sub")(_binary(np.subtract))
-local("tosa.maximum")(_binary(np.maximum))
-local("tosa.minimum")(_binary(np.minimum))
-local("tosa.pow")(_binary(np.power))
-local("tosa.equal")(_binary(np.equal))
-local("tosa.greater")(_binary(np.greater))
-local("tosa.greater_equal")(_binary(np.greater_equal))
-local("tosa.logical_and")(_binary(np.logical_and))
-local("tosa.logical_or")(_binary(np.logical_or))
-local("tosa.logical_xor")(_binary(np.logical_xor))
-local("tosa.bitwise_and")(_binary(np.bitwise_and))
-local("tosa.bitwise_or")(_binary(np.bitwise_or))
-local("tosa.bitwise_xor")(_binary(np.bitwise_xor))
-local("tosa.logical_left_shift")(_binary(np.left_shift))
+local("tosa.add")(binary(np.add))
+local("tosa.sub")(binary(np.subtract))
+local("tosa.maximum")(binary(np.maximum))
+local("tosa.minimum")(binary(np.minimum))
+local("tosa.pow")(binary(np.power))
+local("tosa.equal")(binary(np.equal))
+local("tosa.greater")(binary(np.greater))
+local("tosa.greater_equal")(binary(np.greater_equal))
+local("tosa.logical_and")(binary(np.logical_and))
+local("tosa.logical_or")(binary(np.logical_or))
+local("tosa.logical_xor")(binary(np.logical_xor))
+local("tosa.bitwise_and")(binary(np.bitwise_and))
+local("tosa.bitwise_or")(binary(np.bitwise_or))
+local("tosa.bitwise_xor")(binary(np.bitwise_xor))
+local("tosa.logical_left_shift")(binary(np.left_shift))
 
 _erf = np.frompyfunc(math.erf, 1, 1)  # exact, and fast enough (~0.15 us/element)
 
@@ -161,8 +129,7 @@ def _intdiv(op, args, dev):
     a, b = wide(args[0]), wide(args[1])
     if np.any(b == 0):
         raise SimError("'tosa.intdiv': division by zero", op.location)
-    q = np.abs(a) // np.abs(b)  # truncation toward zero
-    return np.where((a < 0) != (b < 0), -q, q)
+    return trunc_div(a, b)
 
 
 @local("tosa.arithmetic_right_shift")
