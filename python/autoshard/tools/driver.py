@@ -114,11 +114,25 @@ class OptResult:
     reports: list[str]
 
 
+class InternalError(Exception):
+    """A step raised something that is neither an AutoshardError nor an
+    MLIRError: a bug in that step, reported with the step's name."""
+
+    def __init__(self, step_name: str, error: Exception):
+        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        super().__init__(f"in pass '{step_name}': {detail}")
+
+
 def run_steps(module, steps: list, state) -> None:
     """Runs the steps in order on `module`, verifying after each one as
     mlir-opt does, so a pass producing invalid IR is caught at that pass."""
     for step in steps:
-        step.run(module, state)
+        try:
+            step.run(module, state)
+        except (AutoshardError, ir.MLIRError):
+            raise
+        except Exception as err:
+            raise InternalError(step.name, err) from err
         verify_module(module, state.source_name)
 
 

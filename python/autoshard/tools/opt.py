@@ -28,7 +28,7 @@ import tempfile
 import traceback
 
 from autoshard.diagnostics import AutoshardError
-from autoshard.tools.driver import OptConfig, build_steps, default_registry, process_input
+from autoshard.tools.driver import InternalError, OptConfig, build_steps, default_registry, process_input
 from autoshard.tools.pipeline import PassSpec, parse_options, parse_pipeline
 from autoshard.tools.render import TOOL_NAME, render
 
@@ -281,7 +281,8 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
     except Exception as err:  # a bug: report it in one line, never a traceback
         if os.environ.get("AUTOSHARD_TRACEBACK"):
             traceback.print_exc(file=stderr)
-        stderr.write(f"{where}: error: internal error: {type(err).__name__}: {err}\n")
+        detail = str(err) if isinstance(err, InternalError) else f"{type(err).__name__}: {err}"
+        stderr.write(f"{where}: error: internal error: {detail}\n")
         return 2
 
 

@@ -1,0 +1,95 @@
+"""autoshard-solve: solve an IOPDDL auto-sharding problem file.
+
+    autoshard-solve PROBLEM.json[.gz] --time-limit SECONDS [--threads N] [--seed N] [-o SOLUTION.json]
+
+Prints the cost, the peak usage against the limit, the status (with the best
+lower bound and gap when not proven optimal) and the seconds taken, reading
+the file included. Errors go to stderr as `error: ...` with exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from autoshard.solver import ProblemError, read_problem, write_solution
+from autoshard.solver.solve import solve_with_progress
+
+# Progress lines appear once a run has taken this long.
+_QUIET_SECONDS = 2.0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autoshard-solve", description=__doc__.split("\n\n")[0])
+    parser.add_argument("problem", help="IOPDDL problem file (.json or .json.gz)")
+    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds, reading included (default 10)")
+    parser.add_argument("--threads", type=int, default=2, help="solver threads (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("-o", "--output", help="write the solution JSON here")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def _progress(start: float):
+    def log(message: str) -> None:
+        if time.monotonic() - start >= _QUIET_SECONDS:
+            print(message, file=sys.stderr, flush=True)
+
+    return log
+
+
+def _report(solution, limit) -> str:
+    lines = [f"cost: {solution.cost}"]
+    if limit is None:
+        lines.append(f"peak usage: {solution.peak_usage} (no limit)")
+    else:
+        lines.append(f"peak usage: {solution.peak_usage} / limit {limit} ({solution.peak_usage / max(limit, 1):.3f})")
+    if solution.status == "feasible" and solution.bound is not None:
+        gap = (solution.cost - solution.bound) / max(abs(solution.cost), 1)
+        lines.append(f"status: feasible (lower bound {solution.bound}, gap {100 * gap:.2f}%)")
+    elif solution.status == "infeasible" and limit is not None and solution.peak_usage > limit:
+        lines.append(f"status: infeasible (memory budget {limit} is infeasible; the smallest peak reached is "
+                     f"{solution.peak_usage})")
+    else:
+        lines.append(f"status: {solution.status}")
+    lines.append(f"seconds: {solution.seconds:.2f}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.time_limit <= 0:
+        return _fail("--time-limit must be positive")
+    if args.threads < 1:
+        return _fail("--threads must be at least 1")
+    start = time.monotonic()
+    try:
+        try:
+            problem = read_problem(args.problem)
+        except (ProblemError, OSError, json.JSONDecodeError, EOFError, UnicodeDecodeError) as err:
+            detail = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            return _fail(f"{args.problem}: {detail}")
+        read_seconds = time.monotonic() - start
+        solution = solve_with_progress(problem, args.time_limit, args.threads, args.seed,
+                                       wall_limit=max(0.1, args.time_limit - read_seconds), log=_progress(start))
+        solution = type(solution)(solution.assignment, solution.cost, solution.peak_usage, solution.status,
+                                  solution.bound, time.monotonic() - start)
+        print(_report(solution, problem.usage_limit))
+        if args.output:
+            try:
+                write_solution(args.output, solution)
+            except OSError as err:
+                return _fail(f"{args.output}: {err.strerror or err}")
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
