@@ -1,0 +1,129 @@
+"""Min-sum elimination (PBQP style) on the core graph, ignoring memory.
+
+Minimises  sum_i c_i[s_i] + sum_(u,v) M_uv[s_u, s_v]  (memory enters only
+through penalties already added to c_i by the caller).
+
+Nodes of degree 0, 1 and 2 are eliminated exactly:
+  degree 1 (neighbour u):    c_u[a]     += min_s M_uv[a, s] + c_v[s]
+  degree 2 (neighbours u, w): M_uw[a, b] += min_s M_uv[a, s] + c_v[s] + M_vw[s, b]
+When every node left has degree >= 3 the graph is not series-parallel and a
+node of largest degree is decided greedily (the "RN" step): it takes the
+strategy minimising its cost plus, per neighbour, the best the neighbour can
+answer; its edge rows then become neighbour costs. Choices of eliminated
+nodes are recovered in reverse order from their neighbours' choices, so the
+result is exact when no RN step was needed.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+# Degree-2 folds build a k_u x k_v x k_w tensor; above this, decide greedily.
+_MAX_TENSOR = 2_000_000
+
+
+class CoreGraph:
+    """Adjacency of the core with float matrices, built once per solve."""
+
+    def __init__(self, core):
+        self.n = len(core.costs)
+        self.k = np.array([len(c) for c in core.costs], dtype=np.int64)
+        self.edge_list = list(zip(core.eu.tolist(), core.ev.tolist()))
+        self.mats = [m.astype(np.float64) for m in core.mats]
+        self.neighbours = [[] for _ in range(self.n)]  # (j, M_ij) with M_ij (k_i, k_j)
+        for (u, v), m in zip(self.edge_list, self.mats):
+            self.neighbours[u].append((v, m))
+            self.neighbours[v].append((u, m.T))
+
+
+def eliminate(graph: CoreGraph, node_costs: list) -> tuple[np.ndarray, int]:
+    """An assignment minimising (exactly, if no greedy step was needed) the
+    penalised cost; returns it with the number of greedy (RN) steps."""
+    n = graph.n
+    cost = [c.copy() for c in node_costs]
+    adj = [dict() for _ in range(n)]
+    for i in range(n):
+        for j, m in graph.neighbours[i]:
+            adj[i][j] = m
+    removed = np.zeros(n, dtype=bool)
+    choice = np.full(n, -1, dtype=np.int64)
+    records = []  # (v, cost_v, [(u, M_uv)]) for exact eliminations, or (v, s)
+    low = [i for i in range(n) if len(adj[i]) <= 2]
+    heap = [(-len(adj[i]), i) for i in range(n)]
+    heapq.heapify(heap)
+    greedy_steps = 0
+    remaining = n
+
+    def add_edge(u, w, matrix):
+        if w in adj[u]:
+            matrix = adj[u][w] + matrix
+        adj[u][w] = matrix
+        adj[w][u] = matrix.T
+
+    def touched(u):
+        if len(adj[u]) <= 2:
+            low.append(u)
+        else:
+            heapq.heappush(heap, (-len(adj[u]), u))
+
+    while remaining:
+        v = -1
+        while low:
+            cand = low.pop()
+            if not removed[cand] and len(adj[cand]) <= 2:
+                v = cand
+                break
+        if v >= 0 and len(adj[v]) == 2:
+            u, w = adj[v]
+            if graph.k[u] * graph.k[v] * graph.k[w] > _MAX_TENSOR:
+                v = -1
+        if v >= 0:
+            neighbours = list(adj[v].items())
+            records.append((v, cost[v], [(u, m.T) for u, m in neighbours]))
+            if len(neighbours) == 1:
+                (u, m), = neighbours  # m is M_vu
+                cost[u] = cost[u] + (m + cost[v][:, None]).min(axis=0)
+                del adj[u][v]
+            elif len(neighbours) == 2:
+                (u, m_vu), (w, m_vw) = neighbours
+                tensor = m_vu.T[:, :, None] + cost[v][None, :, None] + m_vw[None, :, :]
+                del adj[u][v]
+                del adj[w][v]
+                add_edge(u, w, tensor.min(axis=1))
+            adj[v] = {}
+            removed[v] = True
+            remaining -= 1
+            for u, _ in neighbours:
+                touched(u)
+            continue
+        # Greedy step on a node of largest degree.
+        while True:
+            _, v = heapq.heappop(heap)
+            if not removed[v]:
+                break
+        greedy_steps += 1
+        score = cost[v].copy()
+        for u, m in adj[v].items():
+            score += (m + cost[u][None, :]).min(axis=1)
+        s = int(np.argmin(score))
+        choice[v] = s
+        records.append((v, s))
+        for u, m in adj[v].items():
+            cost[u] = cost[u] + m[s]
+            del adj[u][v]
+            touched(u)
+        adj[v] = {}
+        removed[v] = True
+        remaining -= 1
+
+    for record in reversed(records):
+        if len(record) == 2:
+            continue
+        v, cost_v, parts = record
+        total = cost_v.copy()
+        for u, m_uv in parts:
+            total += m_uv[choice[u]]
+        choice[v] = int(np.argmin(total))
+    return choice, greedy_steps

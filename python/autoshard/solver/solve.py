@@ -1,0 +1,143 @@
+"""The solver driver: reduce, find a first answer fast, then search exactly.
+
+1. Exact reductions shrink the problem to its core (reduce.py).
+2. A Lagrangian-priced elimination plus memory repair and local search gives
+   a first assignment within the limit (lagrangian.py).
+3. If the exact CP-SAT model of the whole core is small enough it is solved
+   with that assignment as a hint: "optimal" when CP-SAT proves it. If CP-SAT
+   proves the usage limit unreachable, the smallest peak is found exactly
+   (minimise P) and then the cheapest assignment with that peak.
+4. Otherwise, or while budget remains, windows of the core are re-solved
+   exactly (lns.py).
+5. The assignment is expanded to the original problem and checked by the
+   independent evaluator, whose cost and peak are the ones reported.
+
+Determinism: every search step is bounded by work (evaluation counts, CP-SAT
+deterministic time with a fixed seed and interleaved workers), never by the
+wall clock; the wall clock is only a guard so the limit is never overrun,
+and it stops the search early only on a machine much slower than the one the
+budgets were calibrated on.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .cpsat_model import WindowModel
+from .elimination import CoreGraph
+from .evaluate import evaluate
+from .lagrangian import lagrangian_start
+from .lns import large_neighbourhood_search
+from .local_search import Assignment
+from .problem import FORBIDDEN_COST, Problem, Solution
+from .reduce import reduce
+
+# CP-SAT deterministic seconds granted per second of time limit; measured on
+# the 2-core machine, one deterministic second took 1.5 to 2 wall seconds,
+# and reading, reducing and the first answer need the rest.
+DETERMINISTIC_PER_SECOND = 0.4
+# The whole core goes to CP-SAT in one model up to this many edge-pair
+# variables (G, 816 nodes, has about 60,000 and solves to optimality).
+FULL_MODEL_MAX_PAIRS = 250_000
+# Local-search evaluations per node for each first-answer candidate.
+EVALUATIONS_PER_NODE = 40
+
+
+class _Clock:
+    def __init__(self, wall_limit: float):
+        self.start = time.monotonic()
+        # Leave room for expanding, checking and writing the answer.
+        self.deadline = self.start + 0.95 * wall_limit - 0.2
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+
+def solve(problem: Problem, time_limit: float = 10.0, threads: int = 2, seed: int = 0) -> Solution:
+    """Minimise the total cost subject to the usage limit; see the module
+    docstring. Deterministic for the same problem, options and seed."""
+    return solve_with_progress(problem, time_limit, threads, seed)
+
+
+def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int = 2, seed: int = 0,
+                        wall_limit: float | None = None, log=None) -> Solution:
+    """`solve`, with the wall-clock guard set apart from the time limit (the
+    CLI subtracts the time spent reading) and progress lines sent to `log`."""
+    clock = _Clock(time_limit if wall_limit is None else wall_limit)
+    say = (lambda message: log(f"[{clock.elapsed():7.1f}s] {message}")) if log else (lambda message: None)
+    reduction = reduce(problem)
+    core = reduction.core
+    n = len(core.costs)
+    say(f"reduced {problem.num_nodes} nodes / {problem.num_edges} edges to {n} / {len(core.mats)}")
+    graph = CoreGraph(core)
+    status, core_bound = "feasible", None
+    if n == 0:
+        state = Assignment(core, graph, np.zeros(0, np.int64))
+        status = "optimal"
+    else:
+        state = lagrangian_start(core, graph, EVALUATIONS_PER_NODE * n, lambda: clock.left() < 0.5 * time_limit)
+        say(f"first answer: peak {state.peak()} / limit {core.limit}")
+        budget = DETERMINISTIC_PER_SECOND * time_limit
+        pairs = sum(int((m < FORBIDDEN_COST).sum()) for m in core.mats)
+        if pairs <= FULL_MODEL_MAX_PAIRS:
+            state, status, core_bound = _solve_full(core, graph, state, budget, clock, threads, seed, say)
+        elif clock.left() > 1.0:
+            state = large_neighbourhood_search(state, budget, clock.left, threads, seed, say)
+    assignment = reduction.expand(state.choice)
+    cost, peak = evaluate(problem, assignment)
+    feasible = (problem.usage_limit is None or peak <= problem.usage_limit) and cost < FORBIDDEN_COST
+    if not feasible:
+        status = "infeasible"
+    bound = core_bound + core.offset if core_bound is not None else _simple_bound(core)
+    if status == "optimal":
+        bound = cost
+    return Solution(tuple(assignment), cost, peak, status, min(bound, cost), clock.elapsed())
+
+
+def _simple_bound(core) -> int:
+    """Offset plus every node's and edge's cheapest entry (memory ignored)."""
+    return int(core.offset + sum(int(c.min()) for c in core.costs) + sum(int(m.min()) for m in core.mats))
+
+
+def _solve_full(core, graph, state, budget, clock, threads, seed, say):
+    """The whole core in one CP-SAT model; returns (state, status, bound)."""
+    everything = np.arange(graph.n)
+    model = WindowModel(core, graph, everything, state.choice, state.load)
+    if state.feasible():
+        model.hint(state.choice)
+    result = model.solve(budget, max(0.1, clock.left()), threads, seed)
+    say(f"exact model: {result.status}, objective {result.objective}, bound {result.bound}")
+    if result.choice is not None:
+        trial = Assignment(core, graph, result.choice)
+        if trial.feasible():
+            return trial, ("optimal" if result.status == "optimal" else "feasible"), result.bound
+    if result.status != "infeasible":
+        return state, "feasible", None
+    return _least_peak(core, graph, state, budget, clock, threads, seed, say), "infeasible", None
+
+
+def _least_peak(core, graph, state, budget, clock, threads, seed, say):
+    """The limit is unreachable: minimise the peak, then the cost at that peak."""
+    everything = np.arange(graph.n)
+    model = WindowModel(core, graph, everything, state.choice, state.load, mode="peak")
+    model.hint(state.choice)
+    result = model.solve(budget / 2, max(0.1, clock.left() / 2), threads, seed)
+    if result.choice is None:
+        return state
+    best = Assignment(core, graph, result.choice)
+    if best.peak() > state.peak():
+        best = state
+    say(f"smallest peak {best.peak()} ({result.status})")
+    capped = WindowModel(core, graph, everything, best.choice, best.load, peak_cap=best.peak())
+    capped.hint(best.choice)
+    result = capped.solve(budget / 2, max(0.1, clock.left()), threads, seed)
+    if result.choice is not None:
+        trial = Assignment(core, graph, result.choice)
+        if trial.peak() <= best.peak():
+            return trial
+    return best
