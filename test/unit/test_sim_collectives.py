@@ -8,6 +8,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_sim_util import parse
 
 from autoshard.sim import SimError, run_function, run_spmd
@@ -280,3 +282,35 @@ func.func @f(%t: tensor<4x5xf32>) -> tensor<4x5xf32> {
     out = spmd1(m, start)
     for (i, j), v in out.items():
         np.testing.assert_array_equal(v, padded[2 * i : 2 * i + 4, 3 * j : 3 * j + 5])
+
+
+# --- identities on random grids (hypothesis) --------------------------------------
+
+@st.composite
+def grid_and_axes(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    axes = draw(st.permutations(range(len(shape))))
+    axes = list(axes[: draw(st.integers(1, len(shape)))])
+    return coll.Grid(shape, "g"), axes
+
+
+@settings(max_examples=40, deadline=None)
+@given(grid_and_axes(), st.integers(0, 2**31 - 1))
+def test_identities_on_random_grids(ga, seed):
+    grid, axes = ga
+    n = grid.group_size(axes)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2 * n, 3 * n)).astype(np.float32)
+    # every device of a group gets a distinct in-group index 0..n-1
+    for d in grid.devices():
+        assert sorted(grid.in_group_index(m, axes) for m in grid.group(d, axes)) == list(range(n))
+    sliced = coll.all_slice({d: x for d in grid.devices()}, grid, axes, 1)
+    for v in coll.all_gather(sliced, grid, axes, 1).values():
+        np.testing.assert_array_equal(v, x)
+    vals = {d: rng.standard_normal((2 * n, 3 * n)).astype(np.float32) for d in grid.devices()}
+    back = coll.all_to_all(coll.all_to_all(vals, grid, axes, 0, 1), grid, axes, 1, 0)
+    rs = coll.reduce_scatter(vals, grid, axes, "sum", 0)
+    ar = coll.all_slice(coll.all_reduce(vals, grid, axes, "sum"), grid, axes, 0)
+    for d in grid.devices():
+        np.testing.assert_array_equal(back[d], vals[d])
+        np.testing.assert_array_equal(rs[d], ar[d])
