@@ -87,7 +87,7 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
                 def_op = graph.ops[v.producer].op
                 with ir.InsertionPoint.after(def_op), def_op.location:
                     new = build_shard_op(v.value, sval, False, def_op.location)
-            v.value.replace_all_uses_except(new, new.owner)
+            v.value.replace_all_uses_except(new, new.owner.operation)
             annotated[v.id] = new
 
         # Consumer annotations.
