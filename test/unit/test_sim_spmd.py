@@ -149,3 +149,28 @@ func.func @f(%t: tensor<2xf32>) -> tensor<2xf32> {
     )
     with pytest.raises(SimError, match="uses grids"):
         run_spmd(module, "f", {(k,): [np.zeros(2, np.float32)] for k in range(2)})
+
+
+def test_index_arithmetic_from_process_index():
+    # the offset of a device's block, as partitioned code computes it
+    module = parse(
+        """
+shard.grid @g(shape = 2x3)
+func.func @f(%t: tensor<2xf32>) -> (index, index, index, index, tensor<2xf32>) {
+  %pi:2 = shard.process_multi_index on @g : index, index
+  %c4 = arith.constant 4 : index
+  %c3 = arith.constant 3 : index
+  %m = arith.muli %pi#1, %c4 : index
+  %a = arith.addi %m, %pi#0 : index
+  %d = arith.divsi %a, %c3 : index
+  %r = arith.remsi %a, %c3 : index
+  %s = arith.subi %d, %r : index
+  %half = arith.constant dense<0.5> : tensor<2xf32>
+  %y = arith.mulf %t, %half : tensor<2xf32>
+  return %a, %d, %r, %s, %y : index, index, index, index, tensor<2xf32>
+}"""
+    )
+    out = run_spmd(module, "f", {(i, j): [np.float32([i, j])] for i, j in itertools.product(range(2), range(3))})
+    for (i, j), (a, d, r, s, y) in out.items():
+        assert (a, d, r, s) == (4 * j + i, (4 * j + i) // 3, (4 * j + i) % 3, (4 * j + i) // 3 - (4 * j + i) % 3)
+        assert y.dtype == np.float32 and y.tolist() == [i / 2, j / 2]

@@ -51,6 +51,8 @@ T23 = "tensor<2x3xf32>"
         ("abs", np.abs, X23),
         ("floor", np.floor, X23),
         ("ceil", np.ceil, X23),
+        ("sin", np.sin, X23),
+        ("cos", np.cos, X23),
     ],
 )
 def test_unary_float(name, ref, x):
@@ -298,6 +300,50 @@ return %r, %u, %tb, %c : tensor<4xi8>, tensor<4xi8>, tensor<4xi8>, tensor<4xi32>
     assert u.tolist() == [61, -3, 0, 60]
     assert tb.tolist() == [127, -1, -7, -128]
     assert c.tolist() == [32, 31, 0, 11]
+
+
+def test_integer_division_shifts_bitwise():
+    i4 = "tensor<4xi32>"
+    body = f"""%q = tosa.intdiv %a0, %a1 : ({i4}, {i4}) -> {i4}
+%one = "tosa.const"() <{{values = dense<1> : {i4}}}> : () -> {i4}
+%ar = tosa.arithmetic_right_shift %a0, %one {{round = false}} : ({i4}, {i4}) -> {i4}
+%rr = tosa.arithmetic_right_shift %a0, %one {{round = true}} : ({i4}, {i4}) -> {i4}
+%ll = tosa.logical_left_shift %a0, %one : ({i4}, {i4}) -> {i4}
+%lr = tosa.logical_right_shift %a2, %a3 : (tensor<2xi8>, tensor<2xi8>) -> tensor<2xi8>
+%an = tosa.bitwise_and %a0, %a1 : ({i4}, {i4}) -> {i4}
+%o = tosa.bitwise_or %a0, %a1 : ({i4}, {i4}) -> {i4}
+%x = tosa.bitwise_xor %a0, %a1 : ({i4}, {i4}) -> {i4}
+%n = tosa.bitwise_not %a0 : ({i4}) -> {i4}
+return %q, %ar, %rr, %ll, %lr, %an, %o, %x, %n : {i4}, {i4}, {i4}, {i4}, tensor<2xi8>, {i4}, {i4}, {i4}, {i4}"""
+    a, b = np.int32([7, -7, 7, -5]), np.int32([2, 2, -2, -2])
+    types = [i4, i4, "tensor<2xi8>", "tensor<2xi8>"]
+    results = [i4] * 4 + ["tensor<2xi8>"] + [i4] * 4
+    q, ar, rr, ll, lr, an, o, x, n = run(types, results, body, [a, b, np.int8([-1, 64]), np.int8([4, 2])])
+    assert q.tolist() == [3, -3, -3, 2]  # toward zero
+    assert ar.tolist() == [3, -4, 3, -3] and rr.tolist() == [4, -3, 4, -2]  # round: + the last bit out
+    assert ll.tolist() == [14, -14, 14, -10]
+    assert lr.dtype == np.int8 and lr.tolist() == [15, 16]  # 0xFF >> 4 with zeros shifted in
+    assert an.tolist() == (a & b).tolist() and o.tolist() == (a | b).tolist() and x.tolist() == (a ^ b).tolist()
+    assert n.tolist() == (~a).tolist()
+
+
+def test_gather_reduce_all_any_identity_xor():
+    values = np.arange(8, dtype=np.float32).reshape(1, 4, 2)
+    flags = np.array([[True, False], [True, True]])
+    body = """%g = tosa.gather %a0, %a1 : (tensor<1x4x2xf32>, tensor<1x3xi32>) -> tensor<1x3x2xf32>
+%all = tosa.reduce_all %a2 {axis = 1 : i32} : (tensor<2x2xi1>) -> tensor<2x1xi1>
+%any = tosa.reduce_any %a2 {axis = 0 : i32} : (tensor<2x2xi1>) -> tensor<1x2xi1>
+%id = tosa.identity %a2 : (tensor<2x2xi1>) -> tensor<2x2xi1>
+%x = tosa.logical_xor %a2, %id : (tensor<2x2xi1>, tensor<2x2xi1>) -> tensor<2x2xi1>
+return %g, %all, %any, %x : tensor<1x3x2xf32>, tensor<2x1xi1>, tensor<1x2xi1>, tensor<2x2xi1>"""
+    types = ["tensor<1x4x2xf32>", "tensor<1x3xi32>", "tensor<2x2xi1>"]
+    results = ["tensor<1x3x2xf32>", "tensor<2x1xi1>", "tensor<1x2xi1>", "tensor<2x2xi1>"]
+    g, al, an, x = run(types, results, body, [values, np.int32([[3, 0, 3]]), flags])
+    assert g.tolist() == [[[6, 7], [0, 1], [6, 7]]]
+    assert al.tolist() == [[False], [True]] and an.tolist() == [[True, True]]
+    assert not x.any()
+    with pytest.raises(SimError, match="'tosa.gather': index out of range"):
+        run(types, results, body, [values, np.int32([[4, 0, 0]]), flags])
 
 
 # --- constants, inputs, errors -------------------------------------------------------------
