@@ -451,3 +451,8 @@ func.func @f() -> (tensor<2xf32>, tensor<3xi16>, tensor<2xbf16>) {
     assert f.dtype == np.float32 and f.tolist() == [1.0, -2.0]
     assert i.dtype == np.int16 and i.tolist() == [1, 2, -1]
     assert b.tolist() == [-1.0, 3.0]
+
+
+def test_integer_division_by_zero_is_an_error():
+    with pytest.raises(SimError, match="'tosa.intdiv': division by zero"):
+        run1(["tensor<2xi32>"] * 2, "tensor<2xi32>", "tosa.intdiv %a0, %a1 : (tensor<2xi32>, tensor<2xi32>) -> tensor<2xi32>", [np.int32([1, 2]), np.int32([1, 0])])

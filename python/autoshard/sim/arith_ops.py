@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from autoshard.ir import ir
-from autoshard.sim.helpers import binary, trunc_div, wide
+from autoshard.sim.helpers import binary, checked_div, trunc_div, wide
 from autoshard.sim.registry import local
-from autoshard.sim.values import SimError, elements_attr_value
+from autoshard.sim.values import elements_attr_value
 
 
 @local("arith.constant")
@@ -17,16 +17,6 @@ def _constant(op, args, dev):
     if isinstance(attr, (ir.IntegerAttr, ir.FloatAttr)):
         return attr.value
     return elements_attr_value(attr, op.results[0].type, op.location, dev.module)
-
-
-def _checked_div(fn):
-    def handler(op, args, dev):
-        a, b = wide(args[0]), wide(args[1])
-        if np.any(b == 0):
-            raise SimError(f"'{op.name}': division by zero", op.location)
-        return fn(a, b)
-
-    return handler
 
 
 for _name, _fn in {
@@ -42,10 +32,10 @@ for _name, _fn in {
 }.items():
     local(_name)(binary(_fn))
 
-local("arith.divsi")(_checked_div(trunc_div))
-local("arith.remsi")(_checked_div(lambda a, b: a - trunc_div(a, b) * b))
-local("arith.floordivsi")(_checked_div(np.floor_divide))
-local("arith.ceildivsi")(_checked_div(lambda a, b: -np.floor_divide(-a, b)))
+local("arith.divsi")(checked_div(trunc_div))
+local("arith.remsi")(checked_div(lambda a, b: a - trunc_div(a, b) * b))
+local("arith.floordivsi")(checked_div(np.floor_divide))
+local("arith.ceildivsi")(checked_div(lambda a, b: -np.floor_divide(-a, b)))
 
 
 @local("arith.index_cast")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autoshard.ir import ir
-from autoshard.sim.values import np_dtype
+from autoshard.sim.values import SimError, np_dtype
 
 
 def wide(x) -> np.ndarray:
@@ -28,6 +28,19 @@ def trunc_div(a, b):
     """Integer division rounding toward zero (C / TOSA / arith.divsi)."""
     q = np.abs(a) // np.abs(b)
     return np.where((a < 0) != (b < 0), -q, q)
+
+
+def checked_div(fn):
+    """A handler applying integer division `fn`, refusing a zero divisor
+    (undefined in TOSA and arith; numpy would give 0 and a warning)."""
+
+    def handler(op, args, dev):
+        a, b = wide(args[0]), wide(args[1])
+        if np.any(b == 0):
+            raise SimError(f"'{op.name}': division by zero", op.location)
+        return fn(a, b)
+
+    return handler
 
 
 def result_dtype(op: ir.Operation, i: int = 0) -> np.dtype:

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from autoshard.sim.helpers import attr_int, attr_ints, binary, result_dtype, scalar, trunc_div, wide
+from autoshard.sim.helpers import attr_int, attr_ints, binary, checked_div, result_dtype, scalar, trunc_div, wide
 from autoshard.sim.registry import local
 from autoshard.sim.values import SimError, elements_attr_value
 
@@ -124,12 +124,7 @@ def _mul(op, args, dev):
     return prod
 
 
-@local("tosa.intdiv")
-def _intdiv(op, args, dev):
-    a, b = wide(args[0]), wide(args[1])
-    if np.any(b == 0):
-        raise SimError("'tosa.intdiv': division by zero", op.location)
-    return trunc_div(a, b)
+local("tosa.intdiv")(checked_div(trunc_div))
 
 
 @local("tosa.arithmetic_right_shift")
