@@ -143,24 +143,14 @@ def _prune_forbidden(g: _Graph) -> None:
         if ok.all():
             continue
         if not ok.any():
-            # Every choice is forbidden: keep the least bad one, the problem
-            # has no allowed assignment anyway.
-            ok = np.zeros(len(ok), dtype=bool)
-            ok[_least_bad(g, v)] = True
-            if len(ok) == 1:
-                continue
+            # Every choice is forbidden: the problem has no allowed assignment;
+            # leave the node alone rather than guess which choice is least bad.
+            continue
         g.keep_strategies(v, ok)
         for u in g.adj[v]:
             if u not in queued:
                 queue.append(u)
                 queued.add(u)
-
-
-def _least_bad(g: _Graph, v) -> int:
-    total = g.cost[v].astype(np.float64)
-    for matrix in g.adj[v].values():
-        total = total + matrix.min(axis=1)
-    return int(np.argmin(total))
 
 
 def _reparametrise_edge(g: _Graph, u, v) -> None:
