@@ -15,8 +15,8 @@ wants exactly one top-level op; mlir-opt wraps anything else in an implicit
 prepended to a blank/comment line before the first line of code (nothing
 there carries a location, so no position shifts).  Only when the code starts
 on the very first line is there no such line; then we fall back to
-`ir.Module.parse`, whose locations say "-" and are mapped to the source
-name when diagnostics are converted (`to_source_loc`).
+`ir.Module.parse` and rename its "-" buffer in every op and block-argument
+location afterwards (its diagnostics are renamed by `to_source_loc`).
 """
 
 from __future__ import annotations
@@ -152,7 +152,9 @@ def _parse_implicit_module(text: str, source_name: str) -> "ir.Module":
             raise
         wrapped = _wrap_in_module(text)
         if wrapped is None:
-            return ir.Module.parse(text)
+            module = ir.Module.parse(text)
+            _rename_anonymous_buffer(module, source_name)
+            return module
         op = ir.Operation.parse(wrapped, source_name=source_name)
         return _adopt_module(op, source_name)
     if op.operation.name == "builtin.module":
@@ -174,6 +176,30 @@ def _wrap_in_module(text: str) -> str | None:
         return None
     lines[first_code - 1] = "module {" + lines[first_code - 1]
     return "\n".join(lines) + "\n}"
+
+
+def _rename_anonymous_buffer(module, source_name: str) -> None:
+    """Rewrites loc("-":L:C) to loc(source_name:L:C) throughout `module`."""
+
+    def renamed(loc):
+        if loc.is_a_file() and loc.filename == _ANONYMOUS_BUFFER:
+            return ir.Location.file(source_name, loc.start_line, loc.start_col)
+        return None
+
+    def visit(op):
+        new = renamed(op.location)
+        if new is not None:
+            op.location = new
+        for region in op.regions:
+            for block in region.blocks:
+                for arg in block.arguments:
+                    new_arg = renamed(arg.location)
+                    if new_arg is not None:
+                        arg.set_location(new_arg)
+        return ir.WalkResult.ADVANCE
+
+    with module.context:
+        module.operation.walk(visit, ir.WalkOrder.PRE_ORDER)
 
 
 def _adopt_module(parsed, source_name: str) -> "ir.Module":

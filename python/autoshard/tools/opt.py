@@ -140,7 +140,7 @@ def _load_plugin(path: str) -> None:
 
 
 def _known_flags(registry) -> list[str]:
-    names = ["o", "split-input-file", "verify-diagnostics", "allow-unregistered-dialect",
+    names = ["split-input-file", "verify-diagnostics", "allow-unregistered-dialect",
              "pass-pipeline", "help", "version", _PLAN_REPORT, _PLUGIN]
     return [f"--{n}" for n in names + sorted(registry)]
 
@@ -149,7 +149,7 @@ def _reject_leftovers(leftovers: list[str], registry) -> None:
     for arg in leftovers:
         if arg.startswith("-") and arg != "-":
             flag = "--" + arg.lstrip("-").split("=", 1)[0]
-            hint = difflib.get_close_matches(flag, _known_flags(registry), n=1)
+            hint = difflib.get_close_matches(flag, _known_flags(registry), n=1, cutoff=0.7)
             raise AutoshardError(
                 f"unknown command line argument '{arg}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
             )
