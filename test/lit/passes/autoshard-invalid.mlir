@@ -30,7 +30,7 @@ func.func @axis_out_of_range(%x: tensor<8xf32>) -> tensor<8xf32> {
 
 shard.grid @g(shape = 2x4)
 func.func @axis_twice(%x: tensor<8x8xf32>) -> tensor<8x8xf32> {
-  // expected-error @below {{more than once}}
+  // expected-error @below {{grid axis duplicated}}
   %s = shard.sharding @g split_axes = [[0], [0]] : !shard.sharding
   %a = shard.shard %x to %s : tensor<8x8xf32>
   return %a : tensor<8x8xf32>
@@ -74,4 +74,15 @@ shard.grid @g(shape = 2x4)
 func.func @too_big(%x: tensor<1024x1024xf32>) -> tensor<1024x1024xf32> {
   %0 = tosa.exp %x : (tensor<1024x1024xf32>) -> tensor<1024x1024xf32>
   return %0 : tensor<1024x1024xf32>
+}
+
+// -----
+
+// The partial axes autoshard keeps for LLVM 22 are checked like split axes.
+shard.grid @g(shape = 2x4)
+func.func @partial_axis_twice(%x: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @below {{grid axis 1 is used more than once in one sharding}}
+  %s = shard.sharding @g split_axes = [[1]] {autoshard.partial_axes = array<i16: 1>, autoshard.partial_kind = "sum"} : !shard.sharding
+  %a = shard.shard %x to %s : tensor<8xf32>
+  return %a : tensor<8xf32>
 }

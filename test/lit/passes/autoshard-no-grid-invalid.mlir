@@ -1,0 +1,21 @@
+// Without a shard.grid in the module and without grid=AxB there is nothing to
+// shard over; a bad grid option and a conflicting one are errors too.
+// RUN: autoshard-opt %s --split-input-file --verify-diagnostics --autoshard
+// RUN: not autoshard-opt %s --autoshard=grid=2xa 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not autoshard-opt %s --split-input-file --autoshard=grid=4 2>&1 | FileCheck %s --check-prefix=CONFLICT
+// BAD: error: grid shape '2xa' is not of the form 2x4
+// CONFLICT: autoshard-no-grid-invalid.mlir:[[@LINE+11]]:1: error: option grid=4 conflicts with the module's grid '@g' of shape 2x2
+
+// expected-error @below {{the module has no shard.grid; give one with the pass option grid=AxB}}
+module {
+  func.func @no_grid(%x: tensor<8xf32>) -> tensor<8xf32> {
+    return %x : tensor<8xf32>
+  }
+}
+
+// -----
+
+shard.grid @g(shape = 2x2)
+func.func @has_grid(%x: tensor<8xf32>) -> tensor<8xf32> {
+  return %x : tensor<8xf32>
+}
