@@ -53,7 +53,17 @@ class Buggy(Pass):
         raise KeyError("oops")
 
 
-REGISTRY = {p.name: p for p in (FailAtAdd, WarnFuncs, Buggy)}
+@dataclass(frozen=True)
+class EmitOnly(Pass):
+    name = "emit-only"
+    summary = "Emits an MLIR error diagnostic at each function but does not raise"
+
+    def run(self, module, state: PipelineState) -> None:
+        for op in module.body.operations:
+            op.location.emit_error("emitted, not raised")
+
+
+REGISTRY = {p.name: p for p in (FailAtAdd, WarnFuncs, Buggy, EmitOnly)}
 
 GOOD = "// RUN: nothing\nfunc.func @g() {\n  return\n}\n"
 ADD = "// line 1\nfunc.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n  %0 = tosa.add %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>\n  return %0 : tensor<4xf32>\n}\n"
@@ -162,3 +172,10 @@ def test_help_lists_passes_and_options():
     assert "Raise at the first tosa.add" in lines[fail]
     assert lines[fail + 1].split() == ["--message=<str>", "-", "the", "error", "text", "(default:", "add", "not", "allowed)"]
     assert any(l.strip().startswith("--warn-funcs ") and "Warn at every function" in l for l in lines)
+
+
+def test_error_emitted_through_mlir_fails_the_run(files):
+    path = files("e.mlir", GOOD)
+    code, out, err = opt([path, "--emit-only"])
+    assert (code, out) == (1, "")
+    assert err.startswith(f"{path}:2:1: error: emitted, not raised\n")

@@ -21,16 +21,13 @@ location afterwards (its diagnostics are renamed by `to_source_loc`).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass, field
 
 from autoshard.diagnostics import AutoshardError, SourceLoc, source_loc
 from autoshard.ir import ir
 
-try:  # written by another engineer; optional until it lands
-    from autoshard.ir.legacy import upgrade_legacy_text as _upgrade_legacy_text
-except ImportError:  # pragma: no cover - depends on the tree state
-    _upgrade_legacy_text = None
 
 # Name the bindings give to the buffer of `ir.Module.parse`.
 _ANONYMOUS_BUFFER = "-"
@@ -128,8 +125,9 @@ def load_module(
     """Parses and verifies `text`, which starts at `line`:`col` of the file
     `source_name`.  Raises `ParseError` with located diagnostics."""
     text = pad_to_position(text, line, col)
-    if _upgrade_legacy_text is not None:
-        text = _upgrade_legacy_text(text)
+    upgrade = _legacy_upgrader()
+    if upgrade is not None:
+        text = upgrade(text)
     with ctx, DiagnosticCollector(ctx, source_name) as collected:
         try:
             module = _parse_implicit_module(text, source_name)
@@ -139,6 +137,18 @@ def load_module(
     if any(d.severity == "error" for d in collected.diagnostics):
         raise ParseError(collected.diagnostics)
     return module
+
+
+def _legacy_upgrader():
+    """`autoshard.ir.legacy.upgrade_legacy_text` (pre-LLVM-21 `mesh` text to
+    `shard`, line numbers kept) when that module exists.  Looked up rather
+    than `try: import`, so that a broken upgrader fails loudly instead of
+    being silently skipped."""
+    if importlib.util.find_spec("autoshard.ir.legacy") is None:
+        return None
+    from autoshard.ir.legacy import upgrade_legacy_text
+
+    return upgrade_legacy_text
 
 
 def _parse_implicit_module(text: str, source_name: str) -> "ir.Module":

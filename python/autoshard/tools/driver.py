@@ -152,9 +152,12 @@ def process_chunk(text: str, source_name: str, config: OptConfig, line: int = 1,
         with ctx, DiagnosticCollector(ctx, source_name) as collected:
             try:
                 run_steps(module, config.steps, state)
-                output = print_module(module) + "\n"
             finally:
                 diags.extend(collected.diagnostics)
+        # An error emitted through MLIR's diagnostic engine (e.g. by
+        # `Location.emit_error`) fails the run even if the pass went on.
+        if not any(d.severity == "error" for d in diags):
+            output = print_module(module) + "\n"
     except DiagnosticsError as err:
         failure = err.diagnostics
     except AutoshardError as err:
