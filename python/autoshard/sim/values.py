@@ -133,7 +133,9 @@ def check_input(value, t: ir.Type, what: str, loc=None):
             raise SimError(f"{what}: got a {arr.dtype} array for type {t}", loc)
         if not fits(arr, t):
             raise SimError(f"{what}: got shape {list(arr.shape)} for type {t}", loc)
-        arr = arr.astype(dtype)
+        # No copy when the dtype is already right: handlers never write into
+        # their operands, and a copy of every device's inputs doubles memory.
+        arr = arr.astype(dtype, copy=False)
         if isinstance(t.element_type, ir.BF16Type):
             arr = round_bf16(arr)
         return arr

@@ -48,7 +48,9 @@ def dyadic_inputs(ftype, seed: int) -> list:
         dtype = np_dtype(t.element_type)
         shape = tuple(t.shape)
         if np.issubdtype(dtype, np.floating):
-            out.append((rng.integers(-8, 9, size=shape, dtype=np.int8) / 8).astype(dtype))
+            x = rng.integers(-8, 9, size=shape, dtype=np.int8).astype(dtype)
+            x *= dtype.type(0.125)  # in place: no float64 temporary of a large input
+            out.append(x)
         elif dtype == np.bool_:
             out.append(rng.integers(0, 2, size=shape).astype(np.bool_))
         else:
