@@ -38,15 +38,16 @@ class CoreGraph:
             self.neighbours[v].append((u, m.T))
 
 
-def eliminate(graph: CoreGraph, node_costs: list) -> tuple[np.ndarray, int]:
+def eliminate(graph: CoreGraph, node_costs: list, edge_mats: list | None = None) -> tuple[np.ndarray, int]:
     """An assignment minimising (exactly, if no greedy step was needed) the
-    penalised cost; returns it with the number of greedy (RN) steps."""
+    penalised cost; returns it with the number of greedy (RN) steps.
+    `edge_mats` replaces the graph's edge matrices (a reparametrisation)."""
     n = graph.n
     cost = [c.copy() for c in node_costs]
     adj = [dict() for _ in range(n)]
-    for i in range(n):
-        for j, m in graph.neighbours[i]:
-            adj[i][j] = m
+    for (u, v), m in zip(graph.edge_list, graph.mats if edge_mats is None else edge_mats):
+        adj[u][v] = m
+        adj[v][u] = m.T
     removed = np.zeros(n, dtype=bool)
     choice = np.full(n, -1, dtype=np.int64)
     records = []  # (v, cost_v, [(u, M_uv)]) for exact eliminations, or (v, s)

@@ -28,9 +28,9 @@ import numpy as np
 from .cpsat_model import WindowModel
 from .elimination import CoreGraph
 from .evaluate import evaluate
-from .lagrangian import lagrangian_start
+from .lagrangian import FirstAnswer
 from .lns import large_neighbourhood_search
-from .local_search import Assignment
+from .local_search import Assignment, core_cost
 from .problem import FORBIDDEN_COST, Problem, Solution
 from .reduce import reduce
 
@@ -43,6 +43,12 @@ DETERMINISTIC_PER_SECOND = 0.4
 FULL_MODEL_MAX_PAIRS = 250_000
 # Local-search evaluations per node for each first-answer candidate.
 EVALUATIONS_PER_NODE = 40
+# Share of the time limit for message passing on large cores (the rest goes
+# to large-neighbourhood search), and its estimated cost per iteration, in
+# seconds per unit of (nodes + 2 edges + pairs / 20), measured on A.
+MESSAGE_PASSING_SHARE = 0.5
+SECONDS_PER_UNIT = 8e-6
+MAX_ITERATIONS = 300
 
 
 class _Clock:
@@ -75,15 +81,20 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
     n = len(core.costs)
     say(f"reduced {problem.num_nodes} nodes / {problem.num_edges} edges to {n} / {len(core.mats)}")
     graph = CoreGraph(core)
-    status, core_bound = "feasible", None
+    status, core_bound, mp_bound = "feasible", None, None
     if n == 0:
         state = Assignment(core, graph, np.zeros(0, np.int64))
         status = "optimal"
     else:
-        state = lagrangian_start(core, graph, EVALUATIONS_PER_NODE * n, lambda: clock.left() < 0.5 * time_limit)
-        say(f"first answer: peak {state.peak()} / limit {core.limit}")
-        budget = DETERMINISTIC_PER_SECOND * time_limit
         pairs = sum(int((m < FORBIDDEN_COST).sum()) for m in core.mats)
+        units = n + 2 * len(core.mats) + pairs / 20
+        iterations = int(min(MAX_ITERATIONS, MESSAGE_PASSING_SHARE * time_limit / (SECONDS_PER_UNIT * units)))
+        first = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * n)
+        state = first.run(iterations, lambda: clock.left() < (1 - MESSAGE_PASSING_SHARE) * 0.8 * time_limit)
+        say(f"first answer after {first.iterations} message passes: cost {core_cost(core, graph, state.choice):.6g}, "
+            f"peak {state.peak()} / limit {core.limit}")
+        mp_bound = int(np.ceil(first.lower_bound() - 1e-6 * abs(first.lower_bound()))) + core.offset
+        budget = DETERMINISTIC_PER_SECOND * time_limit
         if pairs <= FULL_MODEL_MAX_PAIRS:
             state, status, core_bound = _solve_full(core, graph, state, budget, clock, threads, seed, say)
         elif clock.left() > 1.0:
@@ -94,6 +105,8 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
     if not feasible:
         status = "infeasible"
     bound = core_bound + core.offset if core_bound is not None else _simple_bound(core)
+    if mp_bound is not None:
+        bound = max(bound, mp_bound)
     if status == "optimal":
         bound = cost
     return Solution(tuple(assignment), cost, peak, status, min(bound, cost), clock.elapsed())
