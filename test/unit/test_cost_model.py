@@ -54,3 +54,35 @@ def test_identity_is_free_and_group_takes_slowest_link():
 
 def test_compute_cost():
     assert CostModel(C, G).compute_cost(2e12, 4) == pytest.approx(0.5)
+
+
+def test_cluster_file(tmp_path):
+    from autoshard.cost import load_cluster
+
+    path = tmp_path / "c.json"
+    path.write_text('{"peak_flops": 2e14, "axes": [{"alpha": 1e-6, "beta": 2e-11}, {"beta": 1e-10}]}')
+    c = load_cluster(str(path))
+    assert c.peak_flops == 2e14
+    assert c.link(0) == AxisLink(1e-6, 2e-11)
+    assert c.link(1).beta == 1e-10 and c.link(1).alpha == c.alpha
+    assert c.link(5) == c.link(1)  # axes beyond the list take the last entry
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{", "not valid JSON"),
+        ("[]", "JSON object"),
+        ('{"peak_flops": -1}', "positive number"),
+        ('{"axes": [{"alpha": "x"}]}', "axes\\[0\\].alpha"),
+        ('{"bandwidth": 1}', "unknown cluster key 'bandwidth'"),
+    ],
+)
+def test_bad_cluster_file(tmp_path, text, message):
+    from autoshard.cost import load_cluster
+    from autoshard.diagnostics import AutoshardError
+
+    path = tmp_path / "c.json"
+    path.write_text(text)
+    with pytest.raises(AutoshardError, match=message):
+        load_cluster(str(path))

@@ -96,22 +96,24 @@ def _assemble(grid, sh: Sharding, global_shape, outputs: dict, k: int):
                 return None, f"devices {key} and {dev} should hold the same replica but differ"
             continue
         canonical[dev] = local
+    seen_blocks: set = set()
     for dev, local in canonical.items():
         if result is None:
             result = np.zeros(global_shape, dtype=local.dtype)
-            filled = np.zeros(global_shape, dtype=bool)
         blk = _block(grid, sh, dev, local_shape)
-        if not filled[blk].any():
-            result[blk] = local
-            filled[blk] = True
+        key = tuple((b.start, b.stop) for b in blk)
+        target = result[blk]  # a view: the reductions below write in place
+        if key not in seen_blocks:
+            seen_blocks.add(key)
+            target[...] = local
         elif sh.partial_kind == "sum":
-            result[blk] = result[blk] + local
+            np.add(target, local, out=target)
         elif sh.partial_kind == "max":
-            result[blk] = np.maximum(result[blk], local)
+            np.maximum(target, local, out=target)
         elif sh.partial_kind == "min":
-            result[blk] = np.minimum(result[blk], local)
+            np.minimum(target, local, out=target)
         else:
-            result[blk] = result[blk] * local
+            np.multiply(target, local, out=target)
     return result, None
 
 
