@@ -55,34 +55,32 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
 
     with func_op.context:
         loc = func_op.location
-        anchor = block.operations[0] if len(block.operations) else None
+        # 1. One shard.sharding op per distinct sharding, at the top, in order of first use.
+        order: list[Sharding] = []
+        for v in graph.values:
+            if v.id in plan.value_sharding and plan.value_sharding[v.id] not in order:
+                order.append(plan.value_sharding[v.id])
+        for _, _, _, chain, req in needs:
+            for sh in chain + ([req] if req is not None else []):
+                if sh not in order:
+                    order.append(sh)
         sharding_values: dict[Sharding, ir.Value] = {}
-        last_sharding_op = [None]
+        with ir.InsertionPoint.at_block_begin(block), loc:
+            for sh in order:
+                sharding_values[sh] = build_sharding_op(sh, loc)
 
-        def sharding_value(sh: Sharding) -> ir.Value:
-            if sh not in sharding_values:
-                with ir.InsertionPoint(anchor), loc:
-                    v = build_sharding_op(sh, loc)
-                if last_sharding_op[0] is not None:
-                    v.owner.move_after(last_sharding_op[0])
-                last_sharding_op[0] = v.owner
-                sharding_values[sh] = v
-            return sharding_values[sh]
-
-        # Producer annotations, in value order (arguments first).
+        # 2. Producer annotations: arguments right after the shardings, op
+        #    results right after their op.
         annotated: dict[int, ir.Value] = {}
+        after = sharding_values[order[-1]].owner.operation if order else None
         for v in graph.values:
             if v.id not in plan.value_sharding:
                 continue
-            sh = plan.value_sharding[v.id]
-            sval = sharding_value(sh)
+            sval = sharding_values[plan.value_sharding[v.id]]
             if v.producer is None:
-                with ir.InsertionPoint(anchor), loc:
+                with ir.InsertionPoint.after(after), loc:
                     new = build_shard_op(v.value, sval, False, loc)
-                new.owner.move_after(sharding_values_last(sharding_values))
-                if v.arg_index and annotated:
-                    prev = annotated[max(annotated)]
-                    new.owner.move_after(prev.owner)
+                after = new.owner.operation
             else:
                 def_op = graph.ops[v.producer].op
                 with ir.InsertionPoint.after(def_op), def_op.location:
@@ -90,19 +88,14 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
             v.value.replace_all_uses_except(new, new.owner.operation)
             annotated[v.id] = new
 
-        # Consumer annotations.
+        # 3. Consumer annotations: the input's own chain, then what the consumer needs.
         for op, k, vid, chain, req in needs:
             current = plan.value_sharding[vid]
             value = annotated[vid]
             for want in chain + ([req] if req is not None else []):
                 if want == current:
                     continue
-                sval = sharding_value(want)
                 with ir.InsertionPoint(op), op.location:
-                    value = build_shard_op(value, sval, True, op.location)
+                    value = build_shard_op(value, sharding_values[want], True, op.location)
                 current = want
             op.operands[k] = value
-
-
-def sharding_values_last(sharding_values: dict):
-    return list(sharding_values.values())[-1].owner
