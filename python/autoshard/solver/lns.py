@@ -75,7 +75,7 @@ def large_neighbourhood_search(state: Assignment, deterministic_budget: float, s
         model = WindowModel(core, graph, free, state.choice, state.load)
         model.hint(state.choice)
         limit = min(window_time, deterministic_budget - spent)
-        result = model.solve(limit, min(limit * 4, seconds_left() - 0.5), threads, seed)
+        result = model.solve(limit, min(limit * 4, seconds_left() - 0.5), threads, seed, light_presolve=True)
         spent += max(result.deterministic_time, 0.01)
         if result.choice is not None:
             trial = state.copy()

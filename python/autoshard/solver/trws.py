@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .problem import FORBIDDEN_COST
+
 
 class MessagePassing:
     def __init__(self, graph):
@@ -64,9 +66,15 @@ class MessagePassing:
         return choice
 
     def lower_bound(self, costs) -> float:
-        """The reparametrisation bound for the given node costs."""
+        """The reparametrisation bound for the given node costs, over the
+        assignments that make no forbidden edge choice."""
         node, mats = self.reparametrised(costs)
-        return float(sum(c.min() for c in node) + sum(m.min() for m in mats))
+        total = float(sum(c.min() for c in node))
+        for m, original in zip(mats, self.graph.mats):
+            allowed = original < FORBIDDEN_COST
+            if allowed.any():
+                total += float(m[allowed].min())
+        return total
 
     def reparametrised(self, costs):
         """(node costs, edge matrices) of the same energy after the messages:
