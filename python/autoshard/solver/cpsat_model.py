@@ -163,7 +163,8 @@ class WindowModel:
             for i in self.free.tolist():
                 outside[core.lo[i]:core.hi[i]] = np.iinfo(np.int64).min
             floor = int(max(0, outside.max() if len(outside) else 0))
-            cap = int(load.max()) if len(load) else 0
+            # The hint's peak may come from a forbidden choice; allow any peak.
+            cap = int(load.max()) + sum(int(core.usage[i].max()) for i in self.free.tolist()) if len(load) else 0
             self.peak_var = b.int_var(floor, max(floor, cap))
         elif core.limit is None:
             return
@@ -185,7 +186,9 @@ class WindowModel:
                 maximum = sum(int(core.usage[int(self.free[p])].max()) for p in members.tolist())
                 if fixed_load + maximum <= limit:
                     continue
-                b.linear(variables, coeffs, 0, limit - fixed_load)
+                # A negative right-hand side must stay a valid domain so that
+                # CP-SAT proves infeasibility rather than rejecting the model.
+                b.linear(variables, coeffs, min(0, limit - fixed_load), limit - fixed_load)
 
     def _cost_terms(self):
         variables = [x for x in self.x] + [edge[3] for edge in self.edges]

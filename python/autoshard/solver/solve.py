@@ -49,6 +49,7 @@ EVALUATIONS_PER_NODE = 40
 MESSAGE_PASSING_SHARE = 0.5
 SECONDS_PER_UNIT = 8e-6
 MAX_ITERATIONS = 300
+SMALL_CORE_ITERATIONS = 40
 
 
 class _Clock:
@@ -89,6 +90,9 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
         pairs = sum(int((m < FORBIDDEN_COST).sum()) for m in core.mats)
         units = n + 2 * len(core.mats) + pairs / 20
         iterations = int(min(MAX_ITERATIONS, MESSAGE_PASSING_SHARE * time_limit / (SECONDS_PER_UNIT * units)))
+        if pairs <= FULL_MODEL_MAX_PAIRS:
+            # CP-SAT takes over; the first answer only needs to be a good hint.
+            iterations = min(iterations, SMALL_CORE_ITERATIONS)
         first = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * n)
         state = first.run(iterations, lambda: clock.left() < (1 - MESSAGE_PASSING_SHARE) * 0.8 * time_limit)
         say(f"first answer after {first.iterations} message passes: cost {core_cost(core, graph, state.choice):.6g}, "
@@ -142,8 +146,10 @@ def _least_peak(core, graph, state, budget, clock, threads, seed, say):
     result = model.solve(budget / 2, max(0.1, clock.left() / 2), threads, seed)
     if result.choice is None:
         return state
+    # The model's answer makes no forbidden choice; the heuristic's lower peak
+    # may come from one, so only an unproven model answer yields to it.
     best = Assignment(core, graph, result.choice)
-    if best.peak() > state.peak():
+    if result.status != "optimal" and state.peak() < best.peak() and core_cost(core, graph, state.choice) < FORBIDDEN_COST:
         best = state
     say(f"smallest peak {best.peak()} ({result.status})")
     capped = WindowModel(core, graph, everything, best.choice, best.load, peak_cap=best.peak())
