@@ -55,12 +55,19 @@ tools = {
 }
 
 config.substitutions.append(("%python", f'"{sys.executable}"'))
+not_path = tools.pop("not")
 for name, path in tools.items():
-    # Whole command words only: not inside paths, flags or longer names
-    # (`--verify-not`, `%S/not.mlir`), as LLVM's ToolSubst does.
+    # Whole words only: not inside paths, flags or longer names
+    # (`--check-prefix=FileCheck`, `%S/mlir-opt.mlir`), as LLVM's ToolSubst does.
     config.substitutions.append(
         (r"(?<![\w/.%=-])" + re.escape(name) + r"(?![\w/.=-])", f'"{path}"')
     )
+# `not` is also an English word and a Python keyword (`%python -c "...not..."`):
+# only replace it where a command starts (line start, after | ; & or another not).
+# (lit does not expand backreferences in replacements, hence lookbehinds.)
+config.substitutions.append(
+    (r"(?:(?<=^)|(?<=^ )|(?<=\d\) )|(?<=\d\)  )|(?<=[|;&])|(?<=[|;&] )|(?<=not )|(?<=not\" ))not(?= )", f'"{not_path}"')
+)
 
 # Tools found by name (e.g. inside `%python -c` helpers) come from the venv too.
 config.environment["PATH"] = os.pathsep.join(
