@@ -136,8 +136,11 @@ class _Run:
     def grid_for(self, name: str, op) -> Grid:
         return _simulated_grid(self.grid, name, op)
 
-    def call(self, fn, args_per_device: list) -> list:
-        """Run `fn` with args_per_device[k] on device k; returns each device's results."""
+    def call(self, fn, args_per_device: list, observe=None) -> list:
+        """Run `fn` with args_per_device[k] on device k; returns each device's
+        results.  `observe(position, op, per_device_results)` is called after
+        every op of `fn`'s body (position = its index in the block), so a
+        caller can compare intermediate values as they are computed."""
         name = fn.attributes["sym_name"].value
         block = fn.regions[0].blocks[0]
         for dev, args in zip(self.devices, args_per_device):
@@ -151,7 +154,7 @@ class _Run:
                 where = f"argument #{i} of @{name}" + (f" on device {dev}" if self.grid is not None else "")
                 vals.append(check_input(args[i], arg.type, where, fn.location))
             env[arg] = vals
-        for opview in block.operations:
+        for position, opview in enumerate(block.operations):
             op = opview.operation
             try:
                 operands = [env[v] for v in op.operands]
@@ -164,6 +167,8 @@ class _Run:
             for i, res in enumerate(op.results):
                 what = f"'{op.name}' result #{i}"
                 env[res] = [coerce(out[i], res.type, what, op.location) for out in outs]
+            if observe is not None:
+                observe(position, op, [[env[r][k] for r in op.results] for k in range(len(self.devices))])
         raise SimError(f"@{name} has no func.return", fn.location)
 
     def _execute(self, op, per_device: list) -> list:
@@ -188,13 +193,14 @@ class _Run:
         return [[out] if n_results == 1 else list(out) for out in outs]
 
 
-def run_function(module: ir.Module, func_name: str, inputs: list) -> list:
-    """Run @func_name on one device. Collectives are refused (use run_spmd)."""
+def run_function(module: ir.Module, func_name: str, inputs: list, observe=None) -> list:
+    """Run @func_name on one device. Collectives are refused (use run_spmd).
+    `observe`: see `_Run.call` (one device)."""
     fn = _find_func(module, func_name)
-    return _Run(module, None).call(fn, [list(inputs)])[0]
+    return _Run(module, None).call(fn, [list(inputs)], observe)[0]
 
 
-def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict) -> dict:
+def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict, observe=None) -> dict:
     """Run @func_name on every device of the grid its collectives name (or the
     module's only grid; a single device () when there is no grid)."""
     fn = _find_func(module, func_name)
@@ -206,5 +212,12 @@ def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict) -> dict
         raise SimError(
             f"run_spmd on grid {shape}: inputs for devices {sorted(got)}, expected {sorted(want)}", fn.location
         )
-    results = run.call(fn, [list(per_device_inputs[d]) for d in run.devices])
+    if observe is not None:
+        devices = run.devices
+        user_observe = observe
+
+        def observe(position, op, per_device):  # per device, keyed like the inputs
+            user_observe(position, op, dict(zip(devices, per_device)))
+
+    results = run.call(fn, [list(per_device_inputs[d]) for d in run.devices], observe)
     return dict(zip(run.devices, results))

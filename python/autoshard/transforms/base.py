@@ -35,15 +35,17 @@ class PipelineState:
     - `source_name`: the input file name, for messages.
     - `original_text`: the module as printed before `autoshard-partition`
       rewrote it; `autoshard-verify` compares against it.
-    - `original_partial`/`spmd_boundary`: how the SPMD function's arguments
-      and results are laid out (filled by autoshard-partition).
+    - `correspondence`: per function name, which SPMD op computes (a piece
+      of) which original op's result and in what layout -- (original
+      position, result index, SPMD position, Sharding) -- so that
+      autoshard-verify can name the first value that differs.
     - `reports`: plan reports to print when the user asks for them.
     - `diagnostics`: warnings and remarks to print after the run.
     """
 
     source_name: str = "<stdin>"
     original_text: str | None = None
-    boundary: dict = field(default_factory=dict)
+    correspondence: dict = field(default_factory=dict)
     reports: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 

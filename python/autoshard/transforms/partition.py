@@ -80,16 +80,21 @@ def _producer_annotation(graph, vid):
     return None
 
 
-def partition_function(func_op, grid) -> None:
+def partition_function(func_op, grid) -> list:
+    """Rebuilds `func_op` in SPMD form; returns the correspondence of
+    original and SPMD op positions (see PipelineState.correspondence)."""
     graph = build_graph(func_op, grid)
+    positions = {o.operation: i for i, o in enumerate(func_op.regions[0].blocks[0].operations)}
+    correspondence: list = []
     emit = _Emitter(grid)
     replicated = Sharding(grid.name)
     env: dict[int, tuple] = {}  # value id -> (new ir.Value, layout)
 
     with func_op.context, func_op.location:
         arg_layouts, arg_types = _arg_layouts(graph, grid, replicated)
-        _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types)
+        _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types, positions, correspondence)
     func_op.erase()
+    return correspondence
 
 
 def _arg_layouts(graph, grid, replicated):
@@ -107,7 +112,7 @@ def _arg_layouts(graph, grid, replicated):
     return arg_layouts, arg_types
 
 
-def _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types):
+def _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types, positions, correspondence):
     replicated = Sharding(grid.name)
     if True:
         with ir.InsertionPoint(func_op):
@@ -173,7 +178,10 @@ def _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types):
                     ]
                 attrs = {na.name: na.attr for na in (op.op.attributes[i] for i in range(len(op.op.attributes)))}
                 new_op = ir.Operation.create(op.name, results=result_types, operands=operands, attributes=attrs, loc=loc)
+                spmd_position = len(entry.operations) - 1
                 for i, (vid, sh) in enumerate(zip(op.results, layouts)):
+                    if sh is not None:
+                        correspondence.append((positions[op.op], i, spmd_position, sh))
                     value = new_op.results[i]
                     t = graph.values[vid].tensor
                     if t is not None:
@@ -224,4 +232,5 @@ class PartitionPass(Pass):
         if state.original_text is None:
             state.original_text = module.operation.get_asm(enable_debug_info=True)
         for func_op in functions(module):
-            partition_function(func_op, grid)
+            name = ir.StringAttr(func_op.attributes["sym_name"]).value
+            state.correspondence[name] = partition_function(func_op, grid)

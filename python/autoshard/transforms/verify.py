@@ -150,22 +150,48 @@ class VerifyPass(Pass):
         originals = {ir.StringAttr(f.attributes["sym_name"]).value: f for f in functions(original)}
         for func_op in functions(module):
             name = ir.StringAttr(func_op.attributes["sym_name"]).value
-            self._check(module, original, originals[name], func_op, name)
+            self._check(module, original, originals[name], func_op, name, state.correspondence.get(name, []))
 
-    def _check(self, module, original, orig_func, func_op, name):
+    def _check(self, module, original, orig_func, func_op, name, correspondence):
         ftype = ir.FunctionType(ir.TypeAttr(orig_func.attributes["function_type"]).value)
         arg_bounds = _bounds(func_op, "arg_attrs", len(ftype.inputs))
         res_bounds = _bounds(func_op, "res_attrs", len(ftype.results))
         grid_name = next((b[0].grid for b in arg_bounds + res_bounds if b), None)
         grid = find_grid(module, grid_name) if grid_name else None
+        # Intermediate values: the original's are kept until the SPMD op that
+        # computes the same value runs, then compared, so the first value
+        # that differs (in program order) is the one reported.
+        wanted = {(o, i): (p, sh) for o, i, p, sh in correspondence}
+        by_spmd: dict = {}
+        for o, i, p, sh in correspondence:
+            by_spmd.setdefault(p, []).append((o, i, sh))
+        kept: dict = {}
+
+        def observe_original(position, op, per_device):
+            for i in range(len(op.results)):
+                if (position, i) in wanted:
+                    kept[(position, i)] = (per_device[0][i], op)
+
+        def observe_spmd(position, op, per_device):
+            for o, i, sh in by_spmd.get(position, []):
+                want, orig_op = kept.pop((o, i), (None, None))
+                if orig_op is None or orig_op.name != op.name:
+                    continue  # the SPMD module changed since partitioning: results only
+                what = f"the value of '{orig_op.name}'" + (f" (result #{i})" if len(orig_op.results) > 1 else "")
+                got, why = _assemble(grid, sh, np.shape(want), {d: [r[i]] for d, r in per_device.items()}, 0)
+                if why:
+                    raise AutoshardError(f"numerical check failed: {what}: {why}", orig_op.location)
+                self._compare(what, np.asarray(want), np.asarray(got), orig_op.location)
+
         try:
             inputs = dyadic_inputs(ftype, self.seed)
-            expected = run_function(original, name, inputs)
             if grid is None:
+                expected = run_function(original, name, inputs)
                 got = run_function(module, name, inputs)
                 outputs = {(): got}
                 grid = Grid("single", (1,))
             else:
+                expected = run_function(original, name, inputs, observe_original)
                 devices = list(itertools.product(*(range(s) for s in grid.shape)))
                 per_device = {
                     dev: [
@@ -174,7 +200,7 @@ class VerifyPass(Pass):
                     ]
                     for dev in devices
                 }
-                outputs = run_spmd(module, name, per_device)
+                outputs = run_spmd(module, name, per_device, observe_spmd)
         except SimError as e:
             raise AutoshardError(f"numerical check could not run: {e.message}", e.location) from None
         for k, want in enumerate(expected):
@@ -194,19 +220,30 @@ class VerifyPass(Pass):
     def _compare(self, what, want, got, where):
         if want.shape != got.shape:
             raise AutoshardError(f"numerical check failed: {what} has shape {got.shape}, expected {want.shape}", where)
-        if np.issubdtype(want.dtype, np.floating):
-            ok = np.isclose(got, want, rtol=self.rtol, atol=self.atol, equal_nan=True)
-        else:
-            ok = got == want
-        if not ok.all():
-            idx = tuple(int(i) for i in np.argwhere(~ok)[0])
-            err = float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64))))
+        flat_want, flat_got = want.reshape(-1), got.reshape(-1)
+        # In slices: np.isclose on a whole 1 GiB tensor makes several
+        # temporaries of its size.
+        for start in range(0, flat_want.size, _COMPARE_CHUNK):
+            w = flat_want[start:start + _COMPARE_CHUNK]
+            g = flat_got[start:start + _COMPARE_CHUNK]
+            if np.issubdtype(want.dtype, np.floating):
+                ok = np.isclose(g, w, rtol=self.rtol, atol=self.atol, equal_nan=True)
+            else:
+                ok = g == w
+            if ok.all():
+                continue
+            first = start + int(np.argmin(ok))
+            idx = tuple(int(i) for i in np.unravel_index(first, want.shape))
+            err = float(np.max(np.abs(g.astype(np.float64) - w.astype(np.float64))))
             raise AutoshardError(
                 f"numerical check failed: {what} differs from the original program "
-                f"(first mismatch at index {list(idx)}: {got[idx]!r} vs {want[idx]!r}; max abs error {err:.3g}; "
-                f"rtol {self.rtol}, atol {self.atol})",
+                f"(first mismatch at index {list(idx)}: {got[idx]!r} vs {want[idx]!r}; "
+                f"max abs error {err:.3g} near it; rtol {self.rtol}, atol {self.atol})",
                 where,
             )
+
+
+_COMPARE_CHUNK = 1 << 22
 
 
 def _bounds(func_op, key, n):

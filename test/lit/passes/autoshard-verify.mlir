@@ -4,9 +4,12 @@
 // RUN: autoshard-opt %s --pass-pipeline='builtin.module(autoshard{grid=8 memory-budget=12KiB},autoshard-partition,autoshard-verify{seed=7})' > /dev/null
 // RUN: not autoshard-opt %s --load-pass-plugin=%S/Inputs/corrupt_spmd.py --pass-pipeline='builtin.module(autoshard{grid=2x4 memory-budget=12KiB},autoshard-partition,test-break-reductions,autoshard-verify)' 2>&1 | FileCheck %s --check-prefix=BROKEN
 // RUN: not autoshard-opt %s --autoshard-verify 2>&1 | FileCheck %s --check-prefix=ALONE
+// The first value that differs is named, not only the result it spoils:
+// RUN: not autoshard-opt %s --load-pass-plugin=%S/Inputs/corrupt_spmd.py --pass-pipeline='builtin.module(autoshard{grid=2x4 memory-budget=12KiB},autoshard-partition,test-break-clamps,autoshard-verify)' 2>&1 | FileCheck %s --check-prefix=FIRST
 
 // CHECK: shard.reduce_scatter
-// BROKEN: autoshard-verify.mlir:[[@LINE+9]]:8: error: numerical check failed: result #0 of @mlp (the value of 'tosa.matmul') differs from the original program
+// BROKEN: autoshard-verify.mlir:[[@LINE+10]]:8: error: numerical check failed: result #0 of @mlp (the value of 'tosa.matmul') differs from the original program
+// FIRST: autoshard-verify.mlir:[[@LINE+8]]:8: error: numerical check failed: the value of 'tosa.clamp' differs from the original program
 // ALONE: error: autoshard-verify needs autoshard-partition earlier in the same pipeline
 
 // The MLP of examples/mlp.mlir, every size divided by 64; 12 KiB per device
