@@ -277,7 +277,7 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
         stderr.write(render(err.severity, err.message, err.loc))
         return 1
     except BrokenPipeError:
-        return 1
+        raise
     except Exception as err:  # a bug: report it in one line, never a traceback
         if os.environ.get("AUTOSHARD_TRACEBACK"):
             traceback.print_exc(file=stderr)
@@ -317,7 +317,22 @@ def _emit_reports(reports: list[str], where: str | None, ok: bool, stderr) -> No
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(sys.argv[1:] if argv is None else argv, sys.stdin, sys.stdout, sys.stderr)
+    # MLIR text is UTF-8 whatever the locale says (LANG=C would make Python
+    # fail on the first non-ASCII string attribute).
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    try:
+        code = run(sys.argv[1:] if argv is None else argv, sys.stdin, sys.stdout, sys.stderr)
+        sys.stdout.flush()
+        return code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `autoshard-opt ... | head`: stop quietly, and keep Python's final
+        # flush from complaining about the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
