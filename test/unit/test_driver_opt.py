@@ -179,3 +179,27 @@ def test_error_emitted_through_mlir_fails_the_run(files):
     code, out, err = opt([path, "--emit-only"])
     assert (code, out) == (1, "")
     assert err.startswith(f"{path}:2:1: error: emitted, not raised\n")
+
+
+def test_internal_error_keeps_earlier_chunks_messages(files, monkeypatch):
+    monkeypatch.delenv("AUTOSHARD_TRACEBACK", raising=False)
+    path = files("c.mlir", GOOD + "// -----\n" + ADD)
+
+    # Warn everywhere, crash only in the chunk holding a tosa.add.
+    @dataclass(frozen=True)
+    class CrashOnAdd(Pass):
+        name = "crash-on-add"
+        summary = "Crashes at a tosa.add"
+
+        def run(self, module, state: PipelineState) -> None:
+            if any(op.operation.name == "tosa.add" for op in _ops(module.operation)):
+                raise IndexError("bad index")
+
+    out, err = io.StringIO(), io.StringIO()
+    registry = dict(REGISTRY, **{CrashOnAdd.name: CrashOnAdd})
+    code = run([path, "--split-input-file", "--warn-funcs", "--crash-on-add"], io.StringIO(), out, err, registry=registry)
+    assert code == 2 and out.getvalue() == ""
+    assert err.getvalue() == (
+        f"{path}:2:1: warning: function seen\nfunc.func @g() {{\n^\n"
+        f"{path}: error: internal error: in pass 'crash-on-add': IndexError: bad index\n"
+    )

@@ -109,9 +109,12 @@ class ChunkResult:
 @dataclass
 class OptResult:
     output: str  # what mlir-opt would write to stdout
-    stderr: str
+    stderr: str  # the diagnostics, rendered
     ok: bool  # the exit status is 0 (with -o, the file may be written)
     reports: list[str]
+    # A bug (not an AutoshardError/MLIRError) stopped the run; `stderr`
+    # still holds the diagnostics of the chunks before it.
+    internal_error: Exception | None = None
 
 
 class InternalError(Exception):
@@ -195,7 +198,10 @@ def process_input(text: str, source_name: str, config: OptConfig) -> OptResult:
     else:
         chunks = [Chunk(text, 1, 1)]
     for chunk in chunks:
-        result = process_chunk(chunk.text, source_name, config, chunk.line, chunk.col)
+        try:
+            result = process_chunk(chunk.text, source_name, config, chunk.line, chunk.col)
+        except Exception as err:  # a bug; earlier chunks' messages are kept
+            return OptResult("", "".join(stderr), False, reports, err)
         outputs.append(result.output or "")
         reports.extend(result.reports)
         if config.verify_diagnostics:

@@ -270,6 +270,8 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
         text, where = _read_input(args.input, stdin)
         result = process_input(text, where, config)
         stderr.write(result.stderr)
+        if result.internal_error is not None:
+            raise result.internal_error
         _emit(result.output, args.output, result.ok, stdout)
         _emit_reports(result.reports, scanned.plan_report, result.ok, stderr)
         return 0 if result.ok else 1
