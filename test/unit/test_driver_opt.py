@@ -139,6 +139,7 @@ def test_verify_diagnostics_accepts_expected_pass_error(files):
 
 @pytest.mark.parametrize("args, message", [
     (["--no-such-flag"], "autoshard-opt: error: unknown command line argument '--no-such-flag'\n"),
+    (["-output=x"], "autoshard-opt: error: unknown command line argument '-output=x'\n"),
     (["--fail-at-ad"], "autoshard-opt: error: unknown command line argument '--fail-at-ad'; did you mean '--fail-at-add'?\n"),
     (["--pass-pipeline=builtin.module(warn-func)"],
      "autoshard-opt: error: 'warn-func' does not refer to a registered pass or pass pipeline; did you mean 'warn-funcs'?\n"),

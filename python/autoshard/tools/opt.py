@@ -72,7 +72,6 @@ class _EqualsOptions:
     rest: list[str]
     pass_flags: list[PassSpec]
     plan_report: str | None  # None: not asked; "-": stderr; else a file
-    plugins: list[str]
 
 
 def _option_name(arg: str) -> tuple[str, str | None] | None:
@@ -98,7 +97,7 @@ def _scan_plugins(argv: list[str]) -> list[str]:
 
 
 def _scan_equals_options(argv: list[str], pass_names) -> _EqualsOptions:
-    out = _EqualsOptions([], [], None, [])
+    out = _EqualsOptions([], [], None)
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -114,6 +113,10 @@ def _scan_equals_options(argv: list[str], pass_names) -> _EqualsOptions:
             out.plan_report = parsed[1] or "-"
         elif parsed and parsed[0] == _PLUGIN:
             i += 1 if parsed[1] is None else 0  # its value, already loaded
+        elif arg.startswith("-o") and arg != "-o" and not arg.startswith("-o="):
+            # argparse would read `-output=x` as `-o utput=x`; mlir-opt
+            # rejects it as an unknown option, and so do we.
+            raise AutoshardError(f"unknown command line argument '{arg}'")
         else:
             out.rest.append(arg)
             if arg in _SEPARATE_VALUE and i + 1 < len(argv):
