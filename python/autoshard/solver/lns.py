@@ -47,18 +47,19 @@ def _window(graph, seed: int, size: int) -> np.ndarray:
     return np.array(sorted(seen), dtype=np.int64)
 
 
-def large_neighbourhood_search(state: Assignment, deterministic_budget: float, seconds_left, threads: int,
+def large_neighbourhood_search(state: Assignment, windows: int, window_time: float, seconds_left, threads: int,
                                seed: int, log=None) -> Assignment:
-    """Improve `state` in place with windows until the deterministic budget
-    is spent or the wall clock (seconds_left()) runs out."""
+    """Improve `state` in place with up to `windows` windows of at most
+    `window_time` deterministic seconds each; seconds_left() is the
+    wall-clock guard."""
     core, graph = state.core, state.graph
     rng = np.random.default_rng(seed)
     size = 200
-    window_time = 1.0
-    spent = 0.0
     used_seed = np.zeros(graph.n, dtype=bool)
     cost = core_cost(core, graph, state.choice)
-    while spent < deterministic_budget and seconds_left() > 1.0:
+    for _ in range(windows):
+        if seconds_left() < 1.0:
+            break
         pressure = _node_pressure(state)
         pressure[used_seed] = -1.0
         if pressure.max() <= 0:
@@ -74,9 +75,8 @@ def large_neighbourhood_search(state: Assignment, deterministic_budget: float, s
         used_seed[start] = True
         model = WindowModel(core, graph, free, state.choice, state.load)
         model.hint(state.choice)
-        limit = min(window_time, deterministic_budget - spent)
-        result = model.solve(limit, min(limit * 4, seconds_left() - 0.5), threads, seed, light_presolve=True)
-        spent += max(result.deterministic_time, 0.01)
+        result = model.solve(window_time, min(window_time * 6, seconds_left() - 0.5), threads, seed,
+                             light_presolve=True)
         if result.choice is not None:
             trial = state.copy()
             for position, i in enumerate(free.tolist()):

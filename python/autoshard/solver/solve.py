@@ -46,7 +46,13 @@ EVALUATIONS_PER_NODE = 40
 # Share of the time limit for message passing on large cores (the rest goes
 # to large-neighbourhood search), and its estimated cost per iteration, in
 # seconds per unit of (nodes + 2 edges + pairs / 20), measured on A.
-MESSAGE_PASSING_SHARE = 0.5
+MESSAGE_PASSING_SHARE = 0.6
+# Large-neighbourhood search: windows of at most LNS_WINDOW_TIME deterministic
+# seconds, counted so that they fit LNS_SHARE of the time limit at the wall
+# time a window of a few hundred nodes took on A (model building included).
+LNS_SHARE = 0.15
+LNS_WINDOW_TIME = 0.5
+LNS_SECONDS_PER_WINDOW = 2.5
 SECONDS_PER_UNIT = 8e-6
 MAX_ITERATIONS = 300
 SMALL_CORE_ITERATIONS = 40
@@ -102,7 +108,8 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
         if pairs <= FULL_MODEL_MAX_PAIRS:
             state, status, core_bound = _solve_full(core, graph, state, budget, clock, threads, seed, say)
         elif clock.left() > 1.0:
-            state = large_neighbourhood_search(state, budget, clock.left, threads, seed, say)
+            windows = int(LNS_SHARE * time_limit / LNS_SECONDS_PER_WINDOW)
+            state = large_neighbourhood_search(state, windows, LNS_WINDOW_TIME, clock.left, threads, seed, say)
     assignment = reduction.expand(state.choice)
     cost, peak = evaluate(problem, assignment)
     feasible = (problem.usage_limit is None or peak <= problem.usage_limit) and cost < FORBIDDEN_COST
