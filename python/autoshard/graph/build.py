@@ -91,6 +91,23 @@ def tensor_info(t: ir.Type) -> TensorInfo | None:
     return TensorInfo(shape, elem, _ITEMSIZE.get(elem, 4))
 
 
+def _plain_attrs(op) -> tuple:
+    """The op's integer and integer-array attributes as Python values (what
+    rules read: transpose perms, reduction axis, ...)."""
+    out = []
+    for i in range(len(op.attributes)):
+        na = op.attributes[i]
+        attr = na.attr
+        for cls in (ir.DenseI32ArrayAttr, ir.DenseI64ArrayAttr, ir.DenseI16ArrayAttr):
+            if isinstance(attr, cls):
+                out.append((na.name, tuple(int(v) for v in attr)))
+                break
+        else:
+            if isinstance(attr, ir.IntegerAttr):
+                out.append((na.name, int(attr.value)))
+    return tuple(out)
+
+
 def find_grid(module, name: str | None = None) -> Grid | None:
     grids = [op for op in module.body.operations if op.operation.name == "shard.grid"]
     for g in grids:
@@ -155,6 +172,7 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
             name,
             tuple(values[b].tensor for b in operands),
             tuple(tensor_info(r.type) for r in op.results),
+            _plain_attrs(op),
         )
         node = OpNode(len(ops), info, op, operands, chains, [])
         for k, b in enumerate(operands):

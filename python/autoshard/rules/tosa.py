@@ -63,8 +63,44 @@ def matmul(op: OpInfo) -> FactorRule | None:
     return FactorRule(factors, operands, ((0, 1, 2),), 2 * B * M * N * K)
 
 
+def transpose(op: OpInfo) -> FactorRule | None:
+    """One factor per result dimension d, read from operand dimension perms[d]."""
+    out, x = op.results[0], op.operands[0]
+    perms = op.attr("perms")
+    if out is None or x is None or perms is None or len(perms) != len(out.shape):
+        return None
+    factors = tuple(Factor(f"d{d}", s) for d, s in enumerate(out.shape))
+    operand = [None] * len(x.shape)
+    for d, p in enumerate(perms):
+        operand[p] = d
+    return FactorRule(factors, (tuple(operand),), (tuple(range(len(out.shape))),), 0)
+
+
+def reduction(kind: str):
+    """tosa.reduce_*: the reduced axis is a reduction factor (splitting it
+    leaves `kind` partials); the result keeps it as a size-1 dimension."""
+
+    def rule(op: OpInfo) -> FactorRule | None:
+        x, out = op.operands[0], op.results[0]
+        axis = op.attr("axis")
+        if x is None or out is None or axis is None or not 0 <= axis < len(x.shape):
+            return None
+        factors = tuple(
+            Factor(f"d{d}", s, reduction=kind if d == axis else None) for d, s in enumerate(x.shape)
+        )
+        result = tuple(None if d == axis else d for d in range(len(x.shape)))
+        return FactorRule(factors, (tuple(range(len(x.shape))),), (result,), prod(x.shape))
+
+    return rule
+
+
 RULES: dict[str, Callable[[OpInfo], FactorRule | None]] = {
     "tosa.matmul": matmul,
+    "tosa.transpose": transpose,
+    "tosa.reduce_sum": reduction("sum"),
+    "tosa.reduce_max": reduction("max"),
+    "tosa.reduce_min": reduction("min"),
+    "tosa.reduce_product": reduction("product"),
     "tosa.const": source,
     **{f"tosa.{n}": elementwise for n in UNARY + BINARY + TERNARY},
 }
