@@ -204,3 +204,23 @@ def test_internal_error_keeps_earlier_chunks_messages(files, monkeypatch):
         f"{path}:2:1: warning: function seen\nfunc.func @g() {{\n^\n"
         f"{path}: error: internal error: in pass 'crash-on-add': IndexError: bad index\n"
     )
+
+
+def test_mlir_passes_as_flags_keep_command_line_order(files):
+    path = files("m.mlir", ADD.replace("  return %0", "  %1 = tosa.add %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>\n  return %1"))
+    # cse drops the dead first add, so failing after it hits the second.
+    code, out, err = opt([path, "--cse", "--fail-at-add"])
+    assert code == 1 and err.startswith(f"{path}:4:8: error: add not allowed")
+    code, out, err = opt([path, "--fail-at-add", "--cse"])
+    assert code == 1 and err.startswith(f"{path}:3:8: error: add not allowed")
+    code, out, err = opt([path, "--cse"])
+    assert (code, err) == (0, "") and out.count("tosa.add") == 1
+
+
+def test_upstream_pass_lookup():
+    from autoshard.tools.driver import upstream_pass_exists
+
+    assert upstream_pass_exists("cse")
+    assert upstream_pass_exists("tosa-infer-shapes")  # a func.func pass
+    assert not upstream_pass_exists("no-such-pass")
+    assert not upstream_pass_exists("cse)(x")

@@ -13,6 +13,7 @@ step, and every diagnostic is rendered mlir-opt style (or, with
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from autoshard.diagnostics import AutoshardError, SourceLoc
@@ -28,7 +29,7 @@ from autoshard.ir.loader import (
     to_source_loc,
     verify_module,
 )
-from autoshard.tools.pipeline import PassSpec
+from autoshard.tools.pipeline import FUNC_ANCHOR, MODULE_ANCHOR, PassSpec
 from autoshard.tools.render import SourceFiles, render
 from autoshard.tools.split import OUTPUT_SEPARATOR, Chunk, near_misses, split_input
 from autoshard.tools.verify_diagnostics import DiagnosticVerifier
@@ -73,14 +74,34 @@ def default_registry() -> dict:
     return PASSES
 
 
-def _upstream_step(spec: PassSpec, registry: dict) -> UpstreamPass:
-    text = spec.name + (f"{{{spec.options_text}}}" if spec.options_text else "")
-    for anchor in reversed(spec.anchor):
-        text = f"{anchor}({text})"
+_UNKNOWN_PASS = "does not refer to a registered pass"
+_PASS_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_NEEDS_NESTING = "did you intend to nest?"
+
+
+def upstream_pass_exists(name: str) -> bool:
+    """Whether MLIR itself has a pass called `name` (for `--cse`-style flags)."""
+    if not _PASS_NAME.fullmatch(name):
+        return False
     try:
-        passmanager.PassManager.parse(text, context=new_context())
+        passmanager.PassManager.parse(f"{MODULE_ANCHOR}({name})", context=new_context())
     except ValueError as err:
-        if "does not refer to a registered pass" not in str(err):
+        return _UNKNOWN_PASS not in str(err)
+    return True
+
+
+def _upstream_step(spec: PassSpec, registry: dict) -> UpstreamPass:
+    try:
+        return _parsed_upstream(spec, spec.anchor)
+    except ValueError as err:
+        if _NEEDS_NESTING in str(err) and spec.anchor == (MODULE_ANCHOR,):
+            # mlir-opt nests function passes given at module level
+            # implicitly (`--tosa-infer-shapes`); so do we.
+            try:
+                return _parsed_upstream(spec, (MODULE_ANCHOR, FUNC_ANCHOR))
+            except ValueError as nested_err:
+                err = nested_err
+        if _UNKNOWN_PASS not in str(err):
             detail = " ".join(str(err).split())
             raise AutoshardError(f"invalid options for pass '{spec.name}': {detail}") from None
         hint = difflib.get_close_matches(spec.name, list(registry), n=1)
@@ -88,6 +109,14 @@ def _upstream_step(spec: PassSpec, registry: dict) -> UpstreamPass:
         raise AutoshardError(
             f"'{spec.name}' does not refer to a registered pass or pass pipeline{suggestion}"
         ) from None
+
+
+def _parsed_upstream(spec: PassSpec, anchor: tuple[str, ...]) -> UpstreamPass:
+    """Checks the pass and its options by parsing them (ValueError if bad)."""
+    text = spec.name + (f"{{{spec.options_text}}}" if spec.options_text else "")
+    for op_name in reversed(anchor):
+        text = f"{op_name}({text})"
+    passmanager.PassManager.parse(text, context=new_context())
     return UpstreamPass(spec.name, text)
 
 

@@ -28,7 +28,14 @@ import tempfile
 import traceback
 
 from autoshard.diagnostics import AutoshardError
-from autoshard.tools.driver import InternalError, OptConfig, build_steps, default_registry, process_input
+from autoshard.tools.driver import (
+    InternalError,
+    OptConfig,
+    build_steps,
+    default_registry,
+    process_input,
+    upstream_pass_exists,
+)
 from autoshard.tools.pipeline import PassSpec, parse_options, parse_pipeline
 from autoshard.tools.render import TOOL_NAME, render
 
@@ -105,7 +112,7 @@ def _scan_equals_options(argv: list[str], pass_names) -> _EqualsOptions:
             out.rest.extend(argv[i:])
             break
         parsed = _option_name(arg)
-        if parsed and parsed[0] in pass_names:
+        if parsed and _is_pass_flag(parsed[0], pass_names):
             name, value = parsed
             out.pass_flags.append(PassSpec(name, parse_options(value or "", f"options of --{name}"),
                                            options_text=value or ""))
@@ -124,6 +131,19 @@ def _scan_equals_options(argv: list[str], pass_names) -> _EqualsOptions:
                 i += 1
         i += 1
     return out
+
+
+# Names argparse handles; never looked up as MLIR passes.
+_DRIVER_FLAGS = {"o", "h", "help", "version", "split-input-file", "verify-diagnostics",
+                 "allow-unregistered-dialect", "pass-pipeline", _PLAN_REPORT, _PLUGIN}
+
+
+def _is_pass_flag(name: str, pass_names) -> bool:
+    """`--<name>` runs a pass: an autoshard one, or (like mlir-opt's
+    `--cse`) one of MLIR's own."""
+    if name in pass_names:
+        return True
+    return name not in _DRIVER_FLAGS and bool(name) and upstream_pass_exists(name)
 
 
 def _load_plugin(path: str) -> None:

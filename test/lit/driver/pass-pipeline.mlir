@@ -11,6 +11,12 @@
 // PIPELINE-NEXT: %[[S:.*]] = tosa.add %[[A]], %[[A]]
 // PIPELINE-NEXT: %[[P:.*]] = tosa.mul %[[S]], %[[S]],
 // PIPELINE-NEXT: return %[[P]]
+// MLIR's own passes work as flags too, in order with ours (function passes
+// are nested implicitly, as in mlir-opt).
+// RUN: autoshard-opt %s --load-pass-plugin=%S/Inputs/driver_test_passes.py --test-append-tag=tag=z --cse --tosa-infer-shapes --canonicalize='max-iterations=2' | FileCheck %s --check-prefix=UPSTREAM-FLAGS
+// UPSTREAM-FLAGS: module attributes {test.tags = "z"}
+// UPSTREAM-FLAGS-COUNT-1: tosa.add
+// UPSTREAM-FLAGS-NOT: tosa.add
 // An empty pipeline is a round trip.
 // RUN: autoshard-opt %s --pass-pipeline='builtin.module()' | FileCheck %s --check-prefix=EMPTY
 // EMPTY: func.func @f
