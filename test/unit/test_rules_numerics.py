@@ -18,6 +18,12 @@ CASES = {
         "%r = tosa.reduce_sum %a {axis = 0 : i32} : (tensor<8x16xf32>) -> tensor<1x16xf32>", "[[0, 1]]", "tensor<1x16xf32>"),
     "reduce_min_other_axis": (
         "%r = tosa.reduce_min %a {axis = 0 : i32} : (tensor<8x16xf32>) -> tensor<1x16xf32>", "[[], [0, 1]]", "tensor<1x16xf32>"),
+    "reshape_merge": (
+        "%sh = tosa.const_shape {values = dense<[128]> : tensor<1xindex>} : () -> !tosa.shape<1>\n"
+        "  %r = tosa.reshape %a, %sh : (tensor<8x16xf32>, !tosa.shape<1>) -> tensor<128xf32>", "[[0, 1]]", "tensor<128xf32>"),
+    "reshape_split": (
+        "%sh = tosa.const_shape {values = dense<[2, 4, 4, 4]> : tensor<4xindex>} : () -> !tosa.shape<4>\n"
+        "  %r = tosa.reshape %a, %sh : (tensor<8x16xf32>, !tosa.shape<4>) -> tensor<2x4x4x4xf32>", "[[0], [1]]", "tensor<2x4x4x4xf32>"),
     "transpose": (
         "%r = tosa.transpose %a {perms = array<i32: 1, 0>} : (tensor<8x16xf32>) -> tensor<16x8xf32>", "[[1], [0]]", "tensor<16x8xf32>"),
     "broadcast_add": (

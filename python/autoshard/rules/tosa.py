@@ -5,7 +5,7 @@ Adding an op is one entry in RULES: a function OpInfo -> FactorRule | None.
 
 from __future__ import annotations
 
-from math import prod
+from math import gcd, prod
 from typing import Callable
 
 from autoshard.rules.factor import Factor, FactorRule, OpInfo
@@ -94,7 +94,51 @@ def reduction(kind: str):
     return rule
 
 
+def _reshape_groups(a, b) -> list[tuple[list[int], list[int]]] | None:
+    """Minimal runs of input and output dimensions with equal products."""
+    groups, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        pa, pb, ia, jb = a[i], b[j], [i], [j]
+        i, j = i + 1, j + 1
+        while pa != pb:
+            if pa < pb and i < len(a):
+                pa, i = pa * a[i], i + 1
+                ia.append(i - 1)
+            elif pb < pa and j < len(b):
+                pb, j = pb * b[j], j + 1
+                jb.append(j - 1)
+            else:
+                return None
+        groups.append((ia, jb))
+    if any(s != 1 for s in list(a[i:]) + list(b[j:])):
+        return None
+    return groups
+
+
+def reshape(op: OpInfo) -> FactorRule | None:
+    """tosa.reshape: in each run of dimensions that reshape merges or splits,
+    only the major-most dimensions can stay split, and only by a divisor of
+    both: cutting the flattened run into n contiguous pieces is cutting its
+    first input dimension, and its first output dimension, into n pieces."""
+    x, out = op.operands[0], op.results[0]
+    if x is None or out is None or any(s < 0 for s in x.shape + out.shape):
+        return None
+    groups = _reshape_groups(x.shape, out.shape)
+    if groups is None:
+        return None
+    factors, operand, result = [], [None] * len(x.shape), [None] * len(out.shape)
+    for ia, jb in groups:
+        i0 = next((i for i in ia if x.shape[i] > 1), None)
+        j0 = next((j for j in jb if out.shape[j] > 1), None)
+        if i0 is None or j0 is None:
+            continue
+        operand[i0] = result[j0] = len(factors)
+        factors.append(Factor(f"d{j0}", gcd(x.shape[i0], out.shape[j0])))
+    return FactorRule(tuple(factors), (tuple(operand), None), (tuple(result),), 0)
+
+
 RULES: dict[str, Callable[[OpInfo], FactorRule | None]] = {
+    "tosa.reshape": reshape,
     "tosa.matmul": matmul,
     "tosa.transpose": transpose,
     "tosa.reduce_sum": reduction("sum"),

@@ -233,9 +233,15 @@ def elements_attr_value(attr, t: ir.Type, loc=None, blobs=None) -> np.ndarray:
     text = str(attr)
     if text.startswith("dense_resource<"):
         name = text[len("dense_resource<") : text.index(">")]
-        raw = blobs.get(name) if blobs is not None and name != "__elided__" else None
+        elided = re.fullmatch(r"__elided__(_\d+)?", name) is not None
+        raw = blobs.get(name) if blobs is not None and not elided else None
         if raw is not None:
             return _blob_array(raw, shape, elem, dtype, f"resource '{name}'", loc)
+        # MLIR renames clashing resource keys when a module is printed and
+        # parsed again (__elided__ -> __elided___1), so the seed must not
+        # depend on the suffix.
+        if elided:
+            text = text.replace(name, "__elided__")
         rng = np.random.default_rng(stable_seed(shape, dtype, text))
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
         arr = random_array(shape, dtype, rng, float_scale=1.0 / np.sqrt(max(fan_in, 1)))

@@ -26,6 +26,20 @@ from autoshard.transforms.base import Pass, PipelineState, register_pass
 from autoshard.transforms.common import functions, grid_or_error, resolve_grid
 
 _STRUCTURAL_ATTRS = ("function_type", "arg_attrs", "res_attrs", "sym_name")
+# Ops whose operand k is their (global) result shape.
+_SHAPE_OPERAND = {"tosa.reshape": 1}
+
+
+def _const_shape(shape, loc) -> ir.Value:
+    n = len(shape)
+    values = ", ".join(str(s) for s in shape)
+    op = ir.Operation.create(
+        "tosa.const_shape",
+        results=[ir.Type.parse(f"!tosa.shape<{n}>")],
+        attributes={"values": ir.Attribute.parse(f"dense<[{values}]> : tensor<{n}xindex>")},
+        loc=loc,
+    )
+    return op.results[0]
 
 
 def _tensor_type(shape, elem_type) -> ir.Type:
@@ -176,12 +190,15 @@ def _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types, positions,
                         _tensor_type(sh.local_shape(grid, t.shape), ir.RankedTensorType(r.type).element_type)
                         for sh, t, r in zip(layouts, tensors, op.op.results)
                     ]
+                    if op.name in _SHAPE_OPERAND:
+                        # The op takes its result shape as an operand: give it the local one.
+                        k = _SHAPE_OPERAND[op.name]
+                        operands[k] = _const_shape(layouts[0].local_shape(grid, tensors[0].shape), loc)
                 attrs = {na.name: na.attr for na in (op.op.attributes[i] for i in range(len(op.op.attributes)))}
                 new_op = ir.Operation.create(op.name, results=result_types, operands=operands, attributes=attrs, loc=loc)
-                spmd_position = len(entry.operations) - 1
                 for i, (vid, sh) in enumerate(zip(op.results, layouts)):
                     if sh is not None:
-                        correspondence.append((positions[op.op], i, spmd_position, sh))
+                        correspondence.append((positions[op.op], i, new_op, sh))
                     value = new_op.results[i]
                     t = graph.values[vid].tensor
                     if t is not None:
@@ -191,6 +208,10 @@ def _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types, positions,
                             sh = ann
                     env[vid] = (value, sh)
 
+        _erase_dead_shapes(entry)
+        # Positions only now that the block is final.
+        new_positions = {o.operation: i for i, o in enumerate(entry.operations)}
+        correspondence[:] = [(o, i, new_positions[p], sh) for o, i, p, sh in correspondence]
         ret = entry.operations[len(entry.operations) - 1]
         result_types = [v.type for v in ret.operands]
         new_func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(arg_types, result_types))
@@ -202,6 +223,14 @@ def _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types, positions,
         old_type = ir.FunctionType(ir.TypeAttr(func_op.attributes["function_type"]).value)
         new_func.attributes["arg_attrs"] = _boundary_array(graph, arg_layouts, old_type.inputs, old_arg_attrs)
         new_func.attributes["res_attrs"] = _boundary_array(graph, result_layouts, old_type.results, old_res_attrs)
+
+
+def _erase_dead_shapes(block) -> None:
+    """The global shape constants that local ones replaced."""
+    for op in list(block.operations):
+        op = op.operation
+        if op.name == "tosa.const_shape" and not list(op.results[0].uses):
+            op.erase()
 
 
 def _boundary_array(graph, layouts, global_types, old):
