@@ -83,3 +83,14 @@ def test_corpus_numerical_check(path):
     code, out, err = opt(SHARED / path, "--pass-pipeline=builtin.module(autoshard{grid=2x4 memory-budget=24MiB},"
                          "autoshard-partition,autoshard-verify)")
     assert code == 0, err
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared (the corpus) is not present")
+def test_gpt2_block_under_a_binding_budget_is_numerically_exact():
+    # A real torch-mlir GPT-2 block (f64 LayerNorm statistics, causal mask
+    # with -inf, tanh-GELU via pow): 16 MiB per device forces sharding.
+    code, out, err = opt(SHARED / "corpus/torch/gpt2_block.tosa.mlir",
+                         "--pass-pipeline=builtin.module(autoshard{grid=2x4 memory-budget=16MiB time-limit=5 baseline=none},"
+                         "autoshard-partition,autoshard-verify)", "--plan-report")
+    assert code == 0, err
+    assert "of budget 16.00 MiB" in err
