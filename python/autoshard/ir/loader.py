@@ -120,10 +120,12 @@ def pad_to_position(text: str, line: int, col: int) -> str:
 
 
 def load_module(
-    text: str, source_name: str, ctx: "ir.Context", *, line: int = 1, col: int = 1
+    text: str, source_name: str, ctx: "ir.Context", *, line: int = 1, col: int = 1,
+    warnings: list[Diag] | None = None,
 ) -> "ir.Module":
     """Parses and verifies `text`, which starts at `line`:`col` of the file
-    `source_name`.  Raises `ParseError` with located diagnostics."""
+    `source_name`.  Raises `ParseError` with located diagnostics; non-fatal
+    ones (warnings, remarks) are appended to `warnings` if given."""
     text = pad_to_position(text, line, col)
     upgrade = _legacy_upgrader()
     if upgrade is not None:
@@ -136,6 +138,8 @@ def load_module(
             raise ParseError(collected.diagnostics + mlir_error_diagnostics(err, source_name)) from None
     if any(d.severity == "error" for d in collected.diagnostics):
         raise ParseError(collected.diagnostics)
+    if warnings is not None:
+        warnings.extend(collected.diagnostics)
     return module
 
 

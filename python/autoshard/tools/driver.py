@@ -180,7 +180,7 @@ def process_chunk(text: str, source_name: str, config: OptConfig, line: int = 1,
     diags: list[Diag] = []
     output = None
     try:
-        module = load_module(text, source_name, ctx, line=line, col=col)
+        module = load_module(text, source_name, ctx, line=line, col=col, warnings=diags)
         with ctx, DiagnosticCollector(ctx, source_name) as collected:
             try:
                 run_steps(module, config.steps, state)
