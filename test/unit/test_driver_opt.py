@@ -224,3 +224,16 @@ def test_upstream_pass_lookup():
     assert upstream_pass_exists("tosa-infer-shapes")  # a func.func pass
     assert not upstream_pass_exists("no-such-pass")
     assert not upstream_pass_exists("cse)(x")
+
+
+def test_verify_diagnostics_modes(files):
+    text = GOOD.replace("func.func @g", "// expected-warning @below {{function seen}}\nfunc.func @g") + ADD
+    path = files("modes.mlir", text)
+    # The second function's warning is not expected.
+    code, _, err = opt([path, "--warn-funcs", "--verify-diagnostics"])
+    assert code == 1 and "error: unexpected warning: function seen" in err
+    assert opt([path, "--warn-funcs", "-verify-diagnostics=all"])[0] == 1
+    assert opt([path, "--warn-funcs", "--verify-diagnostics=only-expected"])[:3:2] == (0, "")
+    assert opt([path, "--verify-diagnostics=only-expected"])[0] == 1  # the expected one is missing
+    assert opt([path, "--verify-diagnostics=some"])[2] == (
+        "autoshard-opt: error: invalid value 'some' for --verify-diagnostics (expected 'all' or 'only-expected')\n")

@@ -111,3 +111,12 @@ def test_split_positions_are_original_coordinates():
                                           ("// -----", []), ("// ---", []), ("// ------", [])])
 def test_near_miss_markers(line, found):
     assert near_misses(line) == found
+
+
+def test_only_expected_ignores_unexpected_but_not_missing():
+    v = DiagnosticVerifier.from_text("op // expected-error {{wanted}}\n// expected-error {{missing}}\n", "f.mlir",
+                                     only_expected=True)
+    v.process("error", "wanted", SourceLoc("f.mlir", 1, 1))
+    v.process("warning", "wanted", SourceLoc("f.mlir", 1, 1))  # near miss: ignored too
+    v.process("error", "noise", SourceLoc("f.mlir", 1, 1))
+    assert [r.message for r in v.finish()] == ['expected error "missing" was not produced']

@@ -125,6 +125,7 @@ class OptConfig:
     steps: list = field(default_factory=list)
     split_input_file: bool = False
     verify_diagnostics: bool = False
+    verify_only_expected: bool = False  # --verify-diagnostics=only-expected
     allow_unregistered_dialect: bool = False
 
 
@@ -234,7 +235,8 @@ def process_input(text: str, source_name: str, config: OptConfig) -> OptResult:
         outputs.append(result.output or "")
         reports.extend(result.reports)
         if config.verify_diagnostics:
-            verifier = DiagnosticVerifier.from_text(pad_to_position(chunk.text, chunk.line, chunk.col), source_name)
+            verifier = DiagnosticVerifier.from_text(pad_to_position(chunk.text, chunk.line, chunk.col), source_name,
+                                                    only_expected=config.verify_only_expected)
             for d in _flatten(result.diagnostics):
                 if not d.message.startswith(_OP_DUMP_NOTE):
                     verifier.process(d.severity, d.message, d.loc)

@@ -3,7 +3,7 @@
     autoshard-opt [options] [input.mlir|-]
       -o FILE                     output (default: stdout; written only on success)
       --split-input-file          process `// -----` chunks separately
-      --verify-diagnostics        check `// expected-error {{...}}` comments
+      --verify-diagnostics[=all|only-expected]  check `// expected-error {{...}}` comments
       --pass-pipeline='builtin.module(autoshard{grid=2x4},autoshard-partition)'
       --<pass>[='<options>']      one flag per registered pass, in order
       --plan-report[=FILE]        print the passes' plan reports (stderr/FILE)
@@ -58,7 +58,6 @@ def _argument_parser() -> _Parser:
     p.add_argument("input", nargs="?", default="-")
     p.add_argument("-o", dest="output", default="-")
     p.add_argument(*_both_dashes("split-input-file"), dest="split_input_file", action="store_true")
-    p.add_argument(*_both_dashes("verify-diagnostics"), dest="verify_diagnostics", action="store_true")
     p.add_argument(*_both_dashes("allow-unregistered-dialect"), dest="allow_unregistered", action="store_true")
     p.add_argument(*_both_dashes("pass-pipeline"), dest="pass_pipeline", action="append", default=[])
     p.add_argument("-h", *_both_dashes("help"), dest="help", action="store_true")
@@ -70,6 +69,7 @@ def _argument_parser() -> _Parser:
 # per-pass flag), handled before argparse so `--plan-report in.mlir` cannot
 # swallow the input file name.
 _PLAN_REPORT = "plan-report"
+_VERIFY = "verify-diagnostics"
 _PLUGIN = "load-pass-plugin"
 _SEPARATE_VALUE = {"-o", "-pass-pipeline", "--pass-pipeline", "-load-pass-plugin", "--load-pass-plugin"}
 
@@ -79,6 +79,7 @@ class _EqualsOptions:
     rest: list[str]
     pass_flags: list[PassSpec]
     plan_report: str | None  # None: not asked; "-": stderr; else a file
+    verify: str | None = None  # None, "all" or "only-expected"
 
 
 def _option_name(arg: str) -> tuple[str, str | None] | None:
@@ -118,6 +119,11 @@ def _scan_equals_options(argv: list[str], pass_names) -> _EqualsOptions:
                                            options_text=value or ""))
         elif parsed and parsed[0] == _PLAN_REPORT:
             out.plan_report = parsed[1] or "-"
+        elif parsed and parsed[0] == _VERIFY:
+            out.verify = parsed[1] or "all"
+            if out.verify not in ("all", "only-expected"):
+                raise AutoshardError(
+                    f"invalid value '{out.verify}' for --{_VERIFY} (expected 'all' or 'only-expected')")
         elif parsed and parsed[0] == _PLUGIN:
             i += 1 if parsed[1] is None else 0  # its value, already loaded
         elif arg.startswith("-o") and arg != "-o" and not arg.startswith("-o="):
@@ -188,7 +194,9 @@ def help_text(registry) -> str:
         "OPTIONS:",
         "  -o <filename>                   - Output filename (default: stdout); written only on success",
         "  --split-input-file              - Split the input on '// -----' and process each chunk separately",
-        "  --verify-diagnostics            - Check that emitted diagnostics match 'expected-*' comments",
+        "  --verify-diagnostics[=<value>]  - Check that emitted diagnostics match 'expected-*' comments",
+        "    =all                          -   every diagnostic must be expected, and every expectation met (default)",
+        "    =only-expected                -   only check that the expectations are met",
         "  --pass-pipeline=<pipeline>      - e.g. 'builtin.module(autoshard{grid=2x4},func.func(cse))'",
         "  --plan-report[=<filename>]      - Print the plan reports of the passes (stderr, or the file)",
         "  --load-pass-plugin=<file.py>    - Import a Python file registering more passes",
@@ -287,7 +295,8 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
         config = OptConfig(
             steps=build_steps(_pipeline(args, scanned), registry),
             split_input_file=args.split_input_file,
-            verify_diagnostics=args.verify_diagnostics,
+            verify_diagnostics=scanned.verify is not None,
+            verify_only_expected=scanned.verify == "only-expected",
             allow_unregistered_dialect=args.allow_unregistered,
         )
         text, where = _read_input(args.input, stdin)
