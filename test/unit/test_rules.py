@@ -52,7 +52,16 @@ def test_mul_shift_operand_is_never_sharded():
 
 
 def test_ops_without_rules():
-    assert rule_for(OpInfo("tosa.reshape", (t(8, 16), None), (t(128),))) is None
+    conv = OpInfo("tosa.conv2d", (t(1, 8, 8, 4), t(4, 3, 3, 4), t(4), t(1), t(1)), (t(1, 8, 8, 4),))
+    assert rule_for(conv) is None
+    # a reshape whose sizes do not line up is refused, not guessed
+    assert rule_for(OpInfo("tosa.reshape", (t(8, 16), None), (t(100),))) is None
+
+
+def test_reshape_keeps_the_major_dim_of_each_merged_run():
+    rule = rule_for(OpInfo("tosa.reshape", (t(4, 128, 1024), None), (t(1, 512, 1024),)))
+    assert [f.size for f in rule.factors] == [4, 1024]
+    assert rule.operands[0] == (0, None, 1) and rule.results[0] == (None, 0, 1)
 
 
 def test_infer_strategy_reads_operand_layouts():
