@@ -237,3 +237,17 @@ def test_verify_diagnostics_modes(files):
     assert opt([path, "--verify-diagnostics=only-expected"])[0] == 1  # the expected one is missing
     assert opt([path, "--verify-diagnostics=some"])[2] == (
         "autoshard-opt: error: invalid value 'some' for --verify-diagnostics (expected 'all' or 'only-expected')\n")
+
+
+def test_run_pipeline_api():
+    from autoshard.tools.driver import run_pipeline
+
+    result = run_pipeline(ADD, "builtin.module(warn-funcs,fail-at-add{message='stop'})", "api.mlir", registry=REGISTRY)
+    assert not result.ok and result.output == ""
+    assert result.stderr.startswith("api.mlir:2:1: warning: function seen\n")
+    assert "api.mlir:3:8: error: stop\n" in result.stderr
+    assert result.reports == ["1 function(s)"]
+    ok = run_pipeline(GOOD, "builtin.module(func.func(cse))", registry=REGISTRY)
+    assert ok.ok and ok.output.startswith("module {") and ok.internal_error is None
+    with pytest.raises(AutoshardError, match="does not refer to a registered pass"):
+        run_pipeline(GOOD, "builtin.module(nope)", registry=REGISTRY)

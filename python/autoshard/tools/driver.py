@@ -1,8 +1,12 @@
 """The processing behind `autoshard-opt`, usable without the command line.
 
+    result = run_pipeline(text, "builtin.module(autoshard{grid=2x4},autoshard-partition)")
+    result.output, result.stderr, result.ok, result.reports
+
+or, step by step:
+
     config = OptConfig(steps=build_steps(parse_pipeline("builtin.module(autoshard)")))
     result = process_input(text, "input.mlir", config)
-    result.output, result.stderr, result.ok, result.reports
 
 One input is parsed (whole, or per `// -----` chunk), every step runs on the
 module with a fresh `PipelineState`, the module is re-verified after each
@@ -253,3 +257,16 @@ def _flatten(diags: list[Diag]):
     for d in diags:
         yield d
         yield from _flatten(list(d.notes))
+
+
+def run_pipeline(text: str, pipeline: str, source_name: str = "<string>", *,
+                 split_input_file: bool = False, verify_diagnostics: bool = False,
+                 registry: dict | None = None) -> OptResult:
+    """`autoshard-opt --pass-pipeline=<pipeline>` on `text`, in process.
+    Bad pipelines or options raise AutoshardError; errors in the input come
+    back rendered in `result.stderr` with `result.ok` False."""
+    from autoshard.tools.pipeline import parse_pipeline
+
+    config = OptConfig(build_steps(parse_pipeline(pipeline), registry),
+                       split_input_file=split_input_file, verify_diagnostics=verify_diagnostics)
+    return process_input(text, source_name, config)
