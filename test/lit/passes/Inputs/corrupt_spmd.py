@@ -1,6 +1,6 @@
-"""A pass for autoshard-verify's negative test: it breaks an SPMD program the
-way a wrong partitioner would (a sum all_reduce becomes a max), so the
-numerical check must fail and name the value."""
+"""Passes for autoshard-verify's negative tests: they break an SPMD program
+the way a wrong partitioner would, so the numerical check must fail and name
+the value that differs first."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from autoshard.ir import ir
 from autoshard.transforms.base import Pass, PipelineState, register_pass
 
 
+def _ops(module):
+    for f in module.body.operations:
+        for region in f.operation.regions:
+            for block in region.blocks:
+                for op in block.operations:
+                    yield op.operation
+
+
 @register_pass
 @dataclass(frozen=True)
 class BreakReductions(Pass):
@@ -17,13 +25,10 @@ class BreakReductions(Pass):
     summary = "Turn every sum reduction of a collective into max"
 
     def run(self, module, state: PipelineState) -> None:
-        for f in module.body.operations:
-            for region in f.operation.regions:
-                for block in region.blocks:
-                    for op in block.operations:
-                        if "reduction" in op.operation.attributes:
-                            with module.context:
-                                op.operation.attributes["reduction"] = ir.Attribute.parse("#shard<partial max>")
+        with module.context:
+            for op in _ops(module):
+                if "reduction" in op.attributes:
+                    op.attributes["reduction"] = ir.Attribute.parse("#shard<partial max>")
 
 
 @register_pass
@@ -33,10 +38,7 @@ class BreakClamps(Pass):
     summary = "Raise the lower bound of every tosa.clamp to 0.5"
 
     def run(self, module, state: PipelineState) -> None:
-        for f in module.body.operations:
-            for region in f.operation.regions:
-                for block in region.blocks:
-                    for op in block.operations:
-                        if op.operation.name == "tosa.clamp":
-                            with module.context, ir.Location.unknown():
-                                op.operation.attributes["min_val"] = ir.FloatAttr.get(ir.F32Type.get(), 0.5)
+        with module.context, ir.Location.unknown():
+            for op in _ops(module):
+                if op.name == "tosa.clamp":
+                    op.attributes["min_val"] = ir.FloatAttr.get(ir.F32Type.get(), 0.5)
