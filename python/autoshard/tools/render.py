@@ -29,7 +29,7 @@ class SourceFiles:
         lines = self.lines.get(loc.file)
         if lines is None or not 1 <= loc.line <= len(lines):
             return None
-        return lines[loc.line - 1]
+        return lines[loc.line - 1].rstrip("\r")  # CRLF files
 
 
 def render(severity: str, message: str, loc: SourceLoc | None,
