@@ -53,15 +53,34 @@ func.func @two_d(%x: tensor<16x8xf32>, %b: tensor<1x8xf32>) -> tensor<16x8xf32> 
 
 // -----
 
-// An op without a rule (tosa.reshape) runs replicated on gathered operands.
+// An op without a rule (tosa.slice) runs replicated on gathered operands.
 // CHECK-LABEL: func.func @no_rule
 // CHECK: %[[G:.*]] = shard.all_gather %arg0 on @g grid_axes = [0] gather_axis = 0 : tensor<2x8xf32> -> tensor<8x8xf32>
-// CHECK: tosa.reshape %[[G]], %{{.*}} : (tensor<8x8xf32>, !tosa.shape<1>) -> tensor<64xf32>
+// CHECK: tosa.slice %[[G]], %{{.*}}, %{{.*}} : (tensor<8x8xf32>, !tosa.shape<2>, !tosa.shape<2>) -> tensor<4x8xf32>
 shard.grid @g(shape = 4)
-func.func @no_rule(%x: tensor<8x8xf32>) -> tensor<64xf32> {
+func.func @no_rule(%x: tensor<8x8xf32>) -> tensor<4x8xf32> {
   %s = shard.sharding @g split_axes = [[0]] : !shard.sharding
   %x0 = shard.shard %x to %s : tensor<8x8xf32>
-  %shape = tosa.const_shape {values = dense<[64]> : tensor<1xindex>} : () -> !tosa.shape<1>
-  %r = tosa.reshape %x0, %shape : (tensor<8x8xf32>, !tosa.shape<1>) -> tensor<64xf32>
-  return %r : tensor<64xf32>
+  %start = tosa.const_shape {values = dense<[2, 0]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %size = tosa.const_shape {values = dense<[4, 8]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %r = tosa.slice %x0, %start, %size : (tensor<8x8xf32>, !tosa.shape<2>, !tosa.shape<2>) -> tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
+
+// -----
+
+// tosa.reshape keeps the split of the major dimension of a merged run and gets
+// a local shape operand.
+// CHECK-LABEL: func.func @reshape
+// CHECK-SAME: %arg0: tensor<1x8x16xf32>
+// CHECK: %[[S:.*]] = tosa.const_shape {values = dense<[8, 16]> : tensor<2xindex>} : () -> !tosa.shape<2>
+// CHECK: tosa.reshape %arg0, %[[S]] : (tensor<1x8x16xf32>, !tosa.shape<2>) -> tensor<8x16xf32>
+shard.grid @g(shape = 4)
+func.func @reshape(%x: tensor<4x8x16xf32>) -> tensor<32x16xf32> {
+  %s = shard.sharding @g split_axes = [[0]] : !shard.sharding
+  %x0 = shard.shard %x to %s : tensor<4x8x16xf32>
+  %shape = tosa.const_shape {values = dense<[32, 16]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %r = tosa.reshape %x0, %shape : (tensor<4x8x16xf32>, !tosa.shape<2>) -> tensor<32x16xf32>
+  %r0 = shard.shard %r to %s : tensor<32x16xf32>
+  return %r0 : tensor<32x16xf32>
 }
