@@ -34,6 +34,10 @@ class AutoshardPass(Pass):
     baseline: str = field(default="megatron", metadata={"help": "baseline plan to cost in the report: megatron or none"})
 
     def run(self, module, state: PipelineState) -> None:
+        if not self.time_limit > 0:
+            raise AutoshardError(f"option 'time-limit' must be a positive number of seconds, got {self.time_limit}")
+        if self.threads < 1:
+            raise AutoshardError(f"option 'threads' must be at least 1, got {self.threads}")
         if self.baseline not in ("megatron", "none"):
             raise AutoshardError(f"option 'baseline' must be megatron or none, got '{self.baseline}'")
         budget = parse_bytes(self.memory_budget, "memory-budget") if self.memory_budget else None

@@ -19,3 +19,11 @@ shard.grid @g(shape = 2x2)
 func.func @has_grid(%x: tensor<8xf32>) -> tensor<8xf32> {
   return %x : tensor<8xf32>
 }
+
+// Option values out of range are errors too.
+// RUN: not autoshard-opt %s --autoshard='grid=2 time-limit=0' 2>&1 | FileCheck %s --check-prefix=TIME
+// RUN: not autoshard-opt %s --autoshard='grid=2 threads=0' 2>&1 | FileCheck %s --check-prefix=THREADS
+// RUN: not autoshard-opt %s --autoshard='grid=2 memory-budget=lots' 2>&1 | FileCheck %s --check-prefix=BUDGET
+// TIME: error: option 'time-limit' must be a positive number of seconds, got 0.0
+// THREADS: error: option 'threads' must be at least 1, got 0
+// BUDGET: error: option 'memory-budget' expects a size such as 160MiB or 2GB, got 'lots'
