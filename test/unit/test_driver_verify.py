@@ -120,3 +120,10 @@ def test_only_expected_ignores_unexpected_but_not_missing():
     v.process("warning", "wanted", SourceLoc("f.mlir", 1, 1))  # near miss: ignored too
     v.process("error", "noise", SourceLoc("f.mlir", 1, 1))
     assert [r.message for r in v.finish()] == ['expected error "missing" was not produced']
+
+
+def test_diagnostic_in_another_file_does_not_match():
+    v = DiagnosticVerifier.from_text("op // expected-error {{bad value}}\n", "f.mlir")
+    v.process("error", "bad value", SourceLoc("cluster.json", 1, 5))
+    assert [r.message for r in v.finish()] == [
+        "unexpected error: bad value", 'expected error "bad value" was not produced']

@@ -111,6 +111,14 @@ def parse_expectations(text: str, file: str, first_line: int = 1) -> tuple[list[
     return expectations, errors
 
 
+def _same_place(exp: Expectation, loc: SourceLoc | None) -> bool:
+    """Whether `loc` is the line `exp` expects (in the file holding the
+    directive: a diagnostic about, say, a cluster JSON file never matches)."""
+    if loc is None:
+        return exp.line is None
+    return exp.line == loc.line and loc.file == exp.directive.file
+
+
 @dataclass
 class DiagnosticVerifier:
     """Feed every emitted diagnostic to `process`; `finish` lists what went
@@ -129,10 +137,9 @@ class DiagnosticVerifier:
         return cls(expectations, list(errors), only_expected)
 
     def process(self, severity: str, message: str, loc: SourceLoc | None) -> None:
-        line = loc.line if loc is not None else None
         near_miss: Expectation | None = None
         for exp in self.expectations:
-            if exp.line != line or not exp.matches(message):
+            if not _same_place(exp, loc) or not exp.matches(message):
                 continue
             if exp.kind == severity:
                 exp.matched = True
