@@ -278,6 +278,10 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
     """The whole tool; returns the exit status.  `registry` replaces the
     registered passes (tests)."""
     where = TOOL_NAME
+    if any(arg in ("-version", "--version") for arg in argv):
+        # Answered before importing any pass: works even if one is broken.
+        stdout.write(version_text())
+        return 0
     try:
         for plugin in _scan_plugins(argv):
             _load_plugin(plugin)
@@ -288,9 +292,6 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
         _reject_leftovers(leftovers, registry)
         if args.help:
             stdout.write(help_text(registry))
-            return 0
-        if args.version:
-            stdout.write(version_text())
             return 0
         config = OptConfig(
             steps=build_steps(_pipeline(args, scanned), registry),
