@@ -52,6 +52,12 @@ SECONDS_PER_UNIT = 5.5e-6
 # The wall-clock guard stops message passing only when less than this share
 # of the limit is left (on a loaded machine the iterations take longer).
 MESSAGE_PASSING_RESERVE = 0.12
+# A second, targeted-pricing message-passing phase runs when the first answer
+# uses at least BINDING of the limit, with TARGETED_SHARE of the time limit if
+# that buys at least MIN_TARGETED_ITERATIONS iterations.
+BINDING = 0.98
+TARGETED_SHARE = 0.15
+MIN_TARGETED_ITERATIONS = 12
 # Large-neighbourhood search: windows of at most LNS_WINDOW_TIME deterministic
 # seconds, counted so that they fit LNS_SHARE of the time limit at the wall
 # time a window of a few hundred nodes took on A (model building included).
@@ -107,6 +113,7 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
         state = first.run(iterations, lambda: clock.left() < MESSAGE_PASSING_RESERVE * time_limit)
         say(f"first answer after {first.iterations} of {iterations} message passes: cost {core_cost(core, graph, state.choice):.6g}, "
             f"peak {state.peak()} / limit {core.limit}")
+        state = _targeted_phase(core, graph, state, time_limit, units, pairs, clock, say)
         mp_bound = int(np.ceil(first.lower_bound() - 1e-6 * abs(first.lower_bound()))) + core.offset
         budget = DETERMINISTIC_PER_SECOND * time_limit
         if pairs <= FULL_MODEL_MAX_PAIRS:
@@ -125,6 +132,19 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
     if status == "optimal":
         bound = cost
     return Solution(tuple(assignment), cost, peak, status, min(bound, cost), clock.elapsed())
+
+
+def _targeted_phase(core, graph, state, time_limit, units, pairs, clock, say):
+    """Where memory binds, a second run with targeted pricing (lagrangian.py)."""
+    iterations = int(TARGETED_SHARE * time_limit / (SECONDS_PER_UNIT * units))
+    binding = core.limit is not None and state.feasible() and state.peak() >= BINDING * core.limit
+    if not binding or pairs <= FULL_MODEL_MAX_PAIRS or iterations < MIN_TARGETED_ITERATIONS:
+        return state
+    second = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * graph.n, targeted=True)
+    other = second.run(iterations, lambda: clock.left() < MESSAGE_PASSING_RESERVE * time_limit)
+    cost, other_cost = core_cost(core, graph, state.choice), core_cost(core, graph, other.choice)
+    say(f"targeted pricing after {second.iterations} of {iterations} passes: cost {other_cost:.6g}")
+    return other if other.feasible() and other_cost < cost else state
 
 
 def _simple_bound(core) -> int:
