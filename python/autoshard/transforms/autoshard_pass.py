@@ -15,7 +15,7 @@ from autoshard.planner.report import plan_report
 from autoshard.solver import evaluate, solve
 from autoshard.transforms.annotate import write_plan
 from autoshard.transforms.base import Pass, PipelineState, register_pass
-from autoshard.transforms.common import functions, grid_or_error, resolve_grid
+from autoshard.transforms.common import entry_functions, grid_or_error, resolve_grid
 from autoshard.units import format_bytes, parse_bytes
 
 
@@ -45,7 +45,7 @@ class AutoshardPass(Pass):
         grid = grid_or_error(resolve_grid(module, self.grid, create=True), module)
         model = CostModel(cluster, grid)
         unruled: "OrderedDict[str, list]" = OrderedDict()
-        for func_op in functions(module):
+        for func_op in entry_functions(module, state):
             graph = build_graph(func_op, grid)
             pp = build_problem(graph, model, budget)
             solution = solve(pp.problem, time_limit=self.time_limit, threads=self.threads, seed=self.seed)

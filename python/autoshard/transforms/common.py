@@ -49,6 +49,38 @@ def functions(module):
     return out
 
 
+def called_functions(module) -> set[str]:
+    """Names of functions that `func.call` ops in the module call."""
+    names = set()
+    for f in functions(module):
+        for block in f.regions[0].blocks:
+            for op in block.operations:
+                op = op.operation
+                if op.name == "func.call":
+                    names.add(ir.FlatSymbolRefAttr(op.attributes["callee"]).value)
+    return names
+
+
+def entry_functions(module, state=None) -> list:
+    """The functions autoshard plans and partitions: those no other function
+    calls.  A called function keeps its global types (its callers run it
+    replicated on whole operands), with a warning suggesting `inline`."""
+    called = called_functions(module)
+    out = []
+    for f in functions(module):
+        name = ir.StringAttr(f.attributes["sym_name"]).value
+        if name in called:
+            if state is not None:
+                state.warn(
+                    f"@{name} is called by another function and is kept replicated; "
+                    "run the 'inline' pass first to shard it with its callers",
+                    f.location,
+                )
+            continue
+        out.append(f)
+    return out
+
+
 def grid_or_error(grid, module) -> Grid:
     if grid is None:
         raise AutoshardError(

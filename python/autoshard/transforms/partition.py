@@ -23,7 +23,7 @@ from autoshard.sharding import Sharding
 from autoshard.sharding.ir_convert import boundary_attrs
 from autoshard.sharding.reshard import ReshardError, plan_reshard
 from autoshard.transforms.base import Pass, PipelineState, register_pass
-from autoshard.transforms.common import functions, grid_or_error, resolve_grid
+from autoshard.transforms.common import entry_functions, grid_or_error, resolve_grid
 
 _STRUCTURAL_ATTRS = ("function_type", "arg_attrs", "res_attrs", "sym_name")
 # Ops whose operand k is their (global) result shape.
@@ -260,6 +260,6 @@ class PartitionPass(Pass):
         grid = grid_or_error(resolve_grid(module, self.grid, create=True), module)
         if state.original_text is None:
             state.original_text = module.operation.get_asm(enable_debug_info=True)
-        for func_op in functions(module):
+        for func_op in entry_functions(module):
             name = ir.StringAttr(func_op.attributes["sym_name"]).value
             state.correspondence[name] = partition_function(func_op, grid)

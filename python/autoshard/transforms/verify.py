@@ -25,7 +25,7 @@ from autoshard.sharding.ir_convert import boundary_from_attrs
 from autoshard.sim import SimError, run_function, run_spmd
 from autoshard.sim.values import np_dtype
 from autoshard.transforms.base import Pass, PipelineState, register_pass
-from autoshard.transforms.common import functions
+from autoshard.transforms.common import entry_functions, functions
 
 _IDENTITY = {"sum": 0, "product": 1}
 
@@ -148,7 +148,7 @@ class VerifyPass(Pass):
             )
         original = ir.Module.parse(state.original_text, module.context)
         originals = {ir.StringAttr(f.attributes["sym_name"]).value: f for f in functions(original)}
-        for func_op in functions(module):
+        for func_op in entry_functions(module):
             name = ir.StringAttr(func_op.attributes["sym_name"]).value
             self._check(module, original, originals[name], func_op, name, state.correspondence.get(name, []))
 
