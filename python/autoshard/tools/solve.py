@@ -88,6 +88,8 @@ def main(argv=None) -> int:
                 return _fail(f"{args.output}: {err.strerror or err}")
     except KeyboardInterrupt:
         return _fail("interrupted")
+    except MemoryError:
+        return _fail(f"{args.problem}: out of memory")
     return 0
 
 
