@@ -88,6 +88,8 @@ def tensor_info(t: ir.Type) -> TensorInfo | None:
     rt = ir.RankedTensorType(t)
     elem = str(rt.element_type)
     shape = tuple(rt.shape)
+    if any(s < 0 for s in shape):
+        return None  # dynamic: never sharded, passed through replicated
     return TensorInfo(shape, elem, _ITEMSIZE.get(elem, 4))
 
 
@@ -151,11 +153,11 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
             if sval not in shardings:
                 raise AutoshardError("shard.shard needs its sharding from a shard.sharding op in the same function", op.location)
             sh = shardings[sval]
+            if _is_ranked(src.type) and any(s < 0 for s in ir.RankedTensorType(src.type).shape):
+                raise AutoshardError("dynamic shapes cannot be sharded", op.location)
             t = tensor_info(src.type)
             if t is None:
                 raise AutoshardError("only ranked tensors can be sharded", op.location)
-            if any(s < 0 for s in t.shape):
-                raise AutoshardError("dynamic shapes cannot be sharded", op.location)
             check_against(sh, grid, t.shape, op.location)
             base, chain = by_value[src]
             ann = Annotation(sh, "annotate_for_users" in op.attributes, op.location)

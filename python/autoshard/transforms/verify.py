@@ -30,7 +30,7 @@ from autoshard.transforms.common import entry_functions, functions
 _IDENTITY = {"sum": 0, "product": 1}
 
 
-def dyadic_inputs(ftype, seed: int) -> list:
+def dyadic_inputs(ftype, seed: int, loc=None) -> list:
     """Seeded random arguments whose floats are multiples of 1/8 in [-1, 1].
 
     Sums and products of such numbers are exact in f32 until they grow past
@@ -42,9 +42,9 @@ def dyadic_inputs(ftype, seed: int) -> list:
     for i, t in enumerate(ftype.inputs):
         rng = np.random.default_rng([seed, i])
         if not isinstance(t, ir.RankedTensorType):
-            raise SimError(f"cannot make a random value of type {t} (argument {i})")
+            raise SimError(f"cannot make a random value of type {t} (argument {i})", loc)
         if not t.has_static_shape:
-            raise SimError(f"argument {i} has a dynamic shape ({t})")
+            raise SimError(f"argument {i} has a dynamic shape ({t})", loc)
         dtype = np_dtype(t.element_type)
         shape = tuple(t.shape)
         if np.issubdtype(dtype, np.floating):
@@ -184,7 +184,7 @@ class VerifyPass(Pass):
                 self._compare(what, np.asarray(want), np.asarray(got), orig_op.location)
 
         try:
-            inputs = dyadic_inputs(ftype, self.seed)
+            inputs = dyadic_inputs(ftype, self.seed, orig_func.location)
             if grid is None:
                 expected = run_function(original, name, inputs)
                 got = run_function(module, name, inputs)
