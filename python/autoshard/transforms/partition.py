@@ -97,132 +97,148 @@ def _producer_annotation(graph, vid):
 def partition_function(func_op, grid) -> list:
     """Rebuilds `func_op` in SPMD form; returns the correspondence of
     original and SPMD op positions (see PipelineState.correspondence)."""
-    graph = build_graph(func_op, grid)
-    positions = {o.operation: i for i, o in enumerate(func_op.regions[0].blocks[0].operations)}
-    correspondence: list = []
-    emit = _Emitter(grid)
-    replicated = Sharding(grid.name)
-    env: dict[int, tuple] = {}  # value id -> (new ir.Value, layout)
-
     with func_op.context, func_op.location:
-        arg_layouts, arg_types = _arg_layouts(graph, grid, replicated)
-        _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types, positions, correspondence)
+        correspondence = _Partitioner(func_op, grid).run()
     func_op.erase()
     return correspondence
 
 
-def _arg_layouts(graph, grid, replicated):
-    arg_layouts, arg_types = [], []
-    for v in graph.values:
-        if v.producer is not None:
-            continue
-        if v.tensor is None:
-            arg_layouts.append(None)
-            arg_types.append(v.value.type)
-            continue
-        sh = _producer_annotation(graph, v.id) or replicated
-        arg_layouts.append(sh)
-        arg_types.append(_tensor_type(sh.local_shape(grid, v.tensor.shape), ir.RankedTensorType(v.value.type).element_type))
-    return arg_layouts, arg_types
+def _attributes(op) -> dict:
+    return {na.name: na.attr for na in (op.attributes[i] for i in range(len(op.attributes)))}
 
 
-def _rebuild(func_op, graph, grid, emit, env, arg_layouts, arg_types, positions, correspondence):
-    replicated = Sharding(grid.name)
-    if True:
+class _Partitioner:
+    """Builds the SPMD twin of one function next to it, op by op."""
+
+    def __init__(self, func_op, grid):
+        self.func_op = func_op
+        self.grid = grid
+        self.graph = build_graph(func_op, grid)
+        self.emit = _Emitter(grid)
+        self.replicated = Sharding(grid.name)
+        self.env: dict[int, tuple] = {}  # value id -> (new ir.Value, its layout)
+        self.positions = {o.operation: i for i, o in enumerate(func_op.regions[0].blocks[0].operations)}
+        self.correspondence: list = []  # (original position, result index, new op, layout)
+        self.result_layouts: list = []
+
+    # -- layouts ---------------------------------------------------------------
+    def _arg_layouts(self):
+        layouts, types = [], []
+        for v in self.graph.values:
+            if v.producer is not None:
+                continue
+            if v.tensor is None:
+                layouts.append(None)
+                types.append(v.value.type)
+                continue
+            sh = _producer_annotation(self.graph, v.id) or self.replicated
+            layouts.append(sh)
+            types.append(self._local_type(v.value.type, sh, v.tensor.shape))
+        return layouts, types
+
+    def _local_type(self, global_type, sh, shape):
+        return _tensor_type(sh.local_shape(self.grid, shape), ir.RankedTensorType(global_type).element_type)
+
+    def _operand(self, op, k, target):
+        """Operand k of `op`, resharded along its annotation chain, then to `target`."""
+        vid, chain = op.operands[k], op.chains[k]
+        value, cur = self.env[vid]
+        t = self.graph.values[vid].tensor
+        if t is None or cur is None:
+            return value
+        for ann in chain:
+            value = self.emit.reshard(value, t.shape, cur, ann.sharding, ann.loc)
+            cur = ann.sharding
+        return self.emit.reshard(value, t.shape, cur, target, op.loc)
+
+    def _seen(self, op):
+        """The layout each operand is annotated to reach the op with."""
+        out = []
+        for vid, chain in zip(op.operands, op.chains):
+            if self.graph.values[vid].tensor is None:
+                out.append(None)
+            else:
+                out.append(chain[-1].sharding if chain else self.env[vid][1])
+        return out
+
+    # -- ops ---------------------------------------------------------------------
+    def _return(self, op):
+        outs = []
+        for k, vid in enumerate(op.operands):
+            if self.graph.values[vid].tensor is None:
+                outs.append(self._operand(op, k, None))
+                self.result_layouts.append(None)
+                continue
+            chain = op.chains[k]
+            target = chain[-1].sharding if chain else self.env[vid][1]
+            outs.append(self._operand(op, k, target))
+            self.result_layouts.append(target)
+        func.ReturnOp(outs, loc=op.loc)
+
+    def _op(self, op):
+        grid = self.grid
+        # A constant is materialized whole and sliced (no communication).
+        rule = rule_for(op.info) if op.name != "tosa.const" else None
+        tensors = [self.graph.values[r].tensor for r in op.results]
+        if rule is None:
+            operands = [self._operand(op, k, self.replicated) for k in range(len(op.operands))]
+            result_types = [r.type for r in op.op.results]
+            layouts = [self.replicated if t is not None else None for t in tensors]
+        else:
+            res_ann = _producer_annotation(self.graph, op.results[0]) if op.results else None
+            strat = rule.infer_strategy(grid, self._seen(op), res_ann)
+            operands = [
+                self._operand(op, k, rule.operand_sharding(grid, strat, k) if k < len(rule.operands) else self.replicated)
+                for k in range(len(op.operands))
+            ]
+            layouts = [rule.result_sharding(grid, strat, i) for i in range(len(op.results))]
+            result_types = [self._local_type(r.type, sh, t.shape) for sh, t, r in zip(layouts, tensors, op.op.results)]
+            if op.name in _SHAPE_OPERAND:
+                # The op takes its result shape as an operand: give it the local one.
+                operands[_SHAPE_OPERAND[op.name]] = _const_shape(layouts[0].local_shape(grid, tensors[0].shape), op.loc)
+        new_op = ir.Operation.create(op.name, results=result_types, operands=operands,
+                                     attributes=_attributes(op.op), loc=op.loc)
+        for i, (vid, sh) in enumerate(zip(op.results, layouts)):
+            if sh is not None:
+                self.correspondence.append((self.positions[op.op], i, new_op, sh))
+            value = new_op.results[i]
+            t = self.graph.values[vid].tensor
+            ann = _producer_annotation(self.graph, vid) if t is not None else None
+            if ann is not None and ann != sh:
+                value = self.emit.reshard(value, t.shape, sh, ann, op.loc)
+                sh = ann
+            self.env[vid] = (value, sh)
+
+    # -- the function ------------------------------------------------------------
+    def run(self) -> list:
+        graph, func_op = self.graph, self.func_op
+        arg_layouts, arg_types = self._arg_layouts()
         with ir.InsertionPoint(func_op):
             new_func = func.FuncOp(graph.name, ir.FunctionType.get(arg_types, []), loc=func_op.location)
         entry = new_func.add_entry_block()
         for v, arg in zip([v for v in graph.values if v.producer is None], entry.arguments):
-            env[v.id] = (arg, arg_layouts[v.arg_index])
-
-        result_layouts = []
+            self.env[v.id] = (arg, arg_layouts[v.arg_index])
         with ir.InsertionPoint(entry):
             for op in graph.ops:
-                loc = op.loc
-
-                def operand(k, target):
-                    vid, chain = op.operands[k], op.chains[k]
-                    value, cur = env[vid]
-                    t = graph.values[vid].tensor
-                    if t is None or cur is None:
-                        return value
-                    for ann in chain:
-                        value = emit.reshard(value, t.shape, cur, ann.sharding, ann.loc)
-                        cur = ann.sharding
-                    return emit.reshard(value, t.shape, cur, target, loc)
-
                 if op is graph.return_op:
-                    outs = []
-                    for k, vid in enumerate(op.operands):
-                        t = graph.values[vid].tensor
-                        if t is None:
-                            outs.append(operand(k, None))
-                            result_layouts.append(None)
-                            continue
-                        chain = op.chains[k]
-                        target = chain[-1].sharding if chain else env[vid][1]
-                        outs.append(operand(k, target))
-                        result_layouts.append(target)
-                    func.ReturnOp(outs, loc=loc)
-                    continue
-
-                rule = rule_for(op.info) if op.name != "tosa.const" else None
-                tensors = [graph.values[r].tensor for r in op.results]
-                if rule is None:
-                    operands = [operand(k, replicated) for k in range(len(op.operands))]
-                    result_types = [r.type for r in op.op.results]
-                    layouts = [replicated if t is not None else None for t in tensors]
+                    self._return(op)
                 else:
-                    seen = []
-                    for vid, chain in zip(op.operands, op.chains):
-                        if graph.values[vid].tensor is None:
-                            seen.append(None)
-                        else:
-                            seen.append(chain[-1].sharding if chain else env[vid][1])
-                    res_ann = _producer_annotation(graph, op.results[0]) if op.results else None
-                    strat = rule.infer_strategy(grid, seen, res_ann)
-                    operands = [
-                        operand(k, rule.operand_sharding(grid, strat, k) if k < len(rule.operands) else replicated)
-                        for k in range(len(op.operands))
-                    ]
-                    layouts = [rule.result_sharding(grid, strat, i) for i in range(len(op.results))]
-                    result_types = [
-                        _tensor_type(sh.local_shape(grid, t.shape), ir.RankedTensorType(r.type).element_type)
-                        for sh, t, r in zip(layouts, tensors, op.op.results)
-                    ]
-                    if op.name in _SHAPE_OPERAND:
-                        # The op takes its result shape as an operand: give it the local one.
-                        k = _SHAPE_OPERAND[op.name]
-                        operands[k] = _const_shape(layouts[0].local_shape(grid, tensors[0].shape), loc)
-                attrs = {na.name: na.attr for na in (op.op.attributes[i] for i in range(len(op.op.attributes)))}
-                new_op = ir.Operation.create(op.name, results=result_types, operands=operands, attributes=attrs, loc=loc)
-                for i, (vid, sh) in enumerate(zip(op.results, layouts)):
-                    if sh is not None:
-                        correspondence.append((positions[op.op], i, new_op, sh))
-                    value = new_op.results[i]
-                    t = graph.values[vid].tensor
-                    if t is not None:
-                        ann = _producer_annotation(graph, vid)
-                        if ann is not None and ann != sh:
-                            value = emit.reshard(value, t.shape, sh, ann, loc)
-                            sh = ann
-                    env[vid] = (value, sh)
-
+                    self._op(op)
         _erase_dead_shapes(entry)
-        # Positions only now that the block is final.
-        new_positions = {o.operation: i for i, o in enumerate(entry.operations)}
-        correspondence[:] = [(o, i, new_positions[p], sh) for o, i, p, sh in correspondence]
+
         ret = entry.operations[len(entry.operations) - 1]
-        result_types = [v.type for v in ret.operands]
-        new_func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(arg_types, result_types))
-        for key in (na.name for na in (func_op.attributes[i] for i in range(len(func_op.attributes)))):
+        new_func.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(arg_types, [v.type for v in ret.operands]))
+        old = _attributes(func_op)
+        for key, attr in old.items():
             if key not in _STRUCTURAL_ATTRS:
-                new_func.attributes[key] = func_op.attributes[key]
-        old_arg_attrs = list(func_op.attributes["arg_attrs"]) if "arg_attrs" in func_op.attributes else None
-        old_res_attrs = list(func_op.attributes["res_attrs"]) if "res_attrs" in func_op.attributes else None
-        old_type = ir.FunctionType(ir.TypeAttr(func_op.attributes["function_type"]).value)
-        new_func.attributes["arg_attrs"] = _boundary_array(graph, arg_layouts, old_type.inputs, old_arg_attrs)
-        new_func.attributes["res_attrs"] = _boundary_array(graph, result_layouts, old_type.results, old_res_attrs)
+                new_func.attributes[key] = attr
+        old_type = ir.FunctionType(ir.TypeAttr(old["function_type"]).value)
+        new_func.attributes["arg_attrs"] = _boundary_array(arg_layouts, old_type.inputs, old.get("arg_attrs"))
+        new_func.attributes["res_attrs"] = _boundary_array(self.result_layouts, old_type.results, old.get("res_attrs"))
+        # Positions only now that the block is final.
+        where = {o.operation: i for i, o in enumerate(entry.operations)}
+        return [(o, i, where[new_op], sh) for o, i, new_op, sh in self.correspondence]
 
 
 def _erase_dead_shapes(block) -> None:
@@ -233,12 +249,12 @@ def _erase_dead_shapes(block) -> None:
             op.erase()
 
 
-def _boundary_array(graph, layouts, global_types, old):
+def _boundary_array(layouts, global_types, old):
     dicts = []
     for i, (sh, gt) in enumerate(zip(layouts, global_types)):
         entries = {}
         if old is not None:
-            d = ir.DictAttr(old[i])
+            d = ir.DictAttr(list(old)[i])
             for j in range(len(d)):
                 na = d[j]
                 entries[na.name] = na.attr
