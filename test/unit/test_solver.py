@@ -297,3 +297,24 @@ def test_cli_missing_file(tmp_path):
     run = _cli(tmp_path / "nope.json", "--time-limit", "2")
     assert run.returncode == 1
     assert "error:" in run.stderr and "No such file" in run.stderr
+
+
+def test_limit_that_never_binds():
+    import random
+
+    rng = random.Random(11)
+    n, k = 60, 3
+    problem = Problem(
+        "loose",
+        [[i, i + rng.randint(1, 10)] for i in range(n)],
+        [[rng.randint(0, 100) for _ in range(k)] for _ in range(n)],
+        [[rng.randint(1, 9) for _ in range(k)] for _ in range(n)],
+        [[i, rng.randrange(i + 1, n)] for i in range(n - 1) for _ in range(2)],
+        [[rng.randint(0, 100) for _ in range(k * k)] for _ in range(2 * (n - 1))],
+        usage_limit=10**9,
+    )
+    unlimited = Problem("free", problem.intervals.tolist(), problem.costs, problem.usages,
+                        problem.edges.tolist(), problem.edge_costs, None)
+    solution = solve(problem, time_limit=5)
+    assert solution.status == "optimal"
+    assert solution.cost == solve(unlimited, time_limit=5).cost

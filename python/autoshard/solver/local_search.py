@@ -110,7 +110,7 @@ def repair(state: Assignment, budget: int) -> int:
     worst one and move the live node with the smallest cost increase per unit
     of usage saved there. Returns the evaluations used."""
     core, graph = state.core, state.graph
-    if state.limit is None:
+    if state.limit is None or len(state.load) == 0:
         return 0
     used = 0
     lo, hi = core.lo, core.hi
