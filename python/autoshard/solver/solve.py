@@ -46,10 +46,13 @@ PARALLEL_MODEL_MIN_PAIRS = 20_000
 EVALUATIONS_PER_NODE = 40
 # Share of the time limit for message passing on large cores (the rest goes
 # to reading, reducing and large-neighbourhood search), and its cost per
-# iteration in seconds per unit of (nodes + 2 edges + pairs / 20): A, M and S
-# measured 5.3e-6 to 5.5e-6 on an otherwise idle 2-core machine.
+# iteration (decoding included) in seconds per unit of core size,
+# nodes + 2 edges + allowed pairs / 200. Measured on the 2-core machine: A
+# 1.0 s, M 0.63 s, S 0.89 s an iteration, which nodes + 2 edges alone fits at
+# 9.6e-6; the pairs term keeps instances with huge matrices on the safe side.
 MESSAGE_PASSING_SHARE = 0.55
-SECONDS_PER_UNIT = 5.5e-6
+SECONDS_PER_UNIT = 9.6e-6
+PAIRS_PER_UNIT = 200
 # The wall-clock guard stops message passing only when less than this share
 # of the limit is left (on a loaded machine the iterations take longer).
 MESSAGE_PASSING_RESERVE = 0.12
@@ -57,7 +60,7 @@ MESSAGE_PASSING_RESERVE = 0.12
 # uses at least BINDING of the limit, with TARGETED_SHARE of the time limit if
 # that buys at least MIN_TARGETED_ITERATIONS iterations.
 BINDING = 0.98
-TARGETED_SHARE = 0.15
+TARGETED_SHARE = 0.25
 MIN_TARGETED_ITERATIONS = 12
 # Large-neighbourhood search: windows of at most LNS_WINDOW_TIME deterministic
 # seconds, counted so that they fit LNS_SHARE of the time limit at the wall
@@ -105,7 +108,7 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
         status = "optimal"
     else:
         pairs = sum(int((m < FORBIDDEN_COST).sum()) for m in core.mats)
-        units = n + 2 * len(core.mats) + pairs / 20
+        units = n + 2 * len(core.mats) + pairs / PAIRS_PER_UNIT
         iterations = int(min(MAX_ITERATIONS, MESSAGE_PASSING_SHARE * time_limit / (SECONDS_PER_UNIT * units)))
         if pairs <= FULL_MODEL_MAX_PAIRS:
             # CP-SAT takes over; the first answer only needs to be a good hint.
