@@ -1,14 +1,14 @@
 """The solver driver: reduce, find a first answer fast, then search exactly.
 
 1. Exact reductions shrink the problem to its core (reduce.py).
-2. A Lagrangian-priced elimination plus memory repair and local search gives
-   a first assignment within the limit (lagrangian.py).
+2. TRW-S message passing on a memory-priced relaxation, decoded by
+   elimination, repaired to the limit and polished, gives a first assignment
+   (lagrangian.py); where memory binds, a second run with targeted pricing.
 3. If the exact CP-SAT model of the whole core is small enough it is solved
    with that assignment as a hint: "optimal" when CP-SAT proves it. If CP-SAT
    proves the usage limit unreachable, the smallest peak is found exactly
    (minimise P) and then the cheapest assignment with that peak.
-4. Otherwise, or while budget remains, windows of the core are re-solved
-   exactly (lns.py).
+4. Otherwise windows of the core are re-solved exactly (lns.py).
 5. The assignment is expanded to the original problem and checked by the
    independent evaluator, whose cost and peak are the ones reported.
 
