@@ -19,12 +19,12 @@ AUTOSHARD_TRACEBACK=1 to see the Python traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import difflib
 import importlib.util
 import os
 import sys
-import tempfile
 import traceback
 
 from autoshard.diagnostics import AutoshardError
@@ -37,6 +37,7 @@ from autoshard.tools.driver import (
     upstream_pass_exists,
 )
 from autoshard.tools.pipeline import PassSpec, parse_options, parse_pipeline
+from autoshard.tools.output import OutputFile
 from autoshard.tools.render import TOOL_NAME, render
 
 STDIN_NAME = "<stdin>"  # what mlir-opt calls standard input in messages
@@ -246,22 +247,6 @@ def version_text() -> str:
             f"  MLIR Python bindings: xtc-mlir-python-bindings {ver('xtc-mlir-python-bindings')}\n")
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Creates `path` with `text` or leaves it untouched: no half-written file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".autoshard-opt-", dir=directory)
-    except OSError as err:
-        raise AutoshardError(f"cannot open output file '{path}': {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as err:
-        os.unlink(tmp)
-        raise AutoshardError(f"cannot open output file '{path}': {err.strerror}") from None
-
-
 def _read_input(path: str, stdin) -> tuple[str, str]:
     if path == "-":
         return stdin.read(), STDIN_NAME
@@ -301,12 +286,17 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
             allow_unregistered_dialect=args.allow_unregistered,
         )
         text, where = _read_input(args.input, stdin)
-        result = process_input(text, where, config)
-        stderr.write(result.stderr)
-        if result.internal_error is not None:
-            raise result.internal_error
-        _emit(result.output, args.output, result.ok, stdout)
-        _emit_reports(result.reports, scanned.plan_report, result.ok, stderr)
+        # Like mlir-opt: the input is read, then the outputs are opened
+        # (a bad path fails before any work), and a failed run removes them.
+        with contextlib.ExitStack() as outputs:
+            output = _open(args.output, outputs)
+            report = _open(scanned.plan_report, outputs)
+            result = process_input(text, where, config)
+            stderr.write(result.stderr)
+            if result.internal_error is not None:
+                raise result.internal_error
+            _emit(result.output, output, result.ok, stdout)
+            _emit_reports(result.reports, report, result.ok, stderr)
         return 0 if result.ok else 1
     except AutoshardError as err:
         stderr.write(render(err.severity, err.message, err.loc))
@@ -331,24 +321,33 @@ def _pipeline(args, scanned: _EqualsOptions) -> list[PassSpec]:
     return scanned.pass_flags
 
 
-def _emit(output: str, path: str, ok: bool, stdout) -> None:
+def _open(path: str | None, outputs: contextlib.ExitStack) -> OutputFile | str | None:
+    """An OutputFile for a path; "-" and None (not asked) as they are."""
+    if path is None or path == "-":
+        return path
+    return outputs.enter_context(OutputFile(path))
+
+
+def _emit(output: str, where: OutputFile | str, ok: bool, stdout) -> None:
     # Like mlir-opt: stdout gets whatever succeeded (with --split-input-file,
     # the good chunks), a file only a complete successful result.
-    if path == "-":
+    if where == "-":
         stdout.write(output)
         stdout.flush()
-    elif ok:
-        _write_atomically(path, output)
+    elif ok and isinstance(where, OutputFile):
+        where.write(output)
+        where.keep()
 
 
-def _emit_reports(reports: list[str], where: str | None, ok: bool, stderr) -> None:
+def _emit_reports(reports: list[str], where: OutputFile | str | None, ok: bool, stderr) -> None:
     if where is None:
         return
     text = "".join(r if r.endswith("\n") else r + "\n" for r in reports)
     if where == "-":
         stderr.write(text)
-    elif ok:
-        _write_atomically(where, text)
+    elif ok and isinstance(where, OutputFile):
+        where.write(text)
+        where.keep()
 
 
 def main(argv: list[str] | None = None) -> int:
