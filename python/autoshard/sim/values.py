@@ -207,16 +207,34 @@ def _blob_array(raw: bytes, shape, elem, dtype, what, loc) -> np.ndarray:
     return arr.astype(dtype)
 
 
+def fill_key(attr) -> str | None:
+    """What the pseudo-random fill of a `dense_resource` constant is seeded
+    by (None for other attributes): its printed form, type included, with
+    `__elided__` keys unnumbered -- MLIR renames clashing resource keys when
+    a module is printed and parsed again (__elided__ -> __elided___1), so the
+    same constant must not depend on the suffix."""
+    text = str(attr)
+    if not text.startswith("dense_resource<"):
+        return None
+    name = text[len("dense_resource<") : text.index(">")]
+    if re.fullmatch(r"__elided__(_\d+)?", name):
+        text = text.replace(name, "__elided__", 1)
+    return text
+
+
 def elements_attr_value(attr, t: ir.Type, loc=None, blobs=None) -> np.ndarray:
     """The array held by a `values`/`value` elements attribute of type `t`.
 
     `dense_resource<name>` reads the blob `blobs.get(name)` (bytes, see
     `resource_blobs`) when the module carries it. Without data (`__elided__`, or no blob) the
-    constant becomes pseudo-random data seeded from (shape, dtype, printed
-    attribute): the same op gives the same values in every run and process.
-    Floats are scaled by 1/sqrt(fan_in), fan_in = product of all dims but the
-    first (OHWI conv / [out, in] weights), to keep activations of deep models
-    O(1).
+    constant becomes pseudo-random data seeded from `fill_key` (type and
+    printed attribute): the same op gives the same values in every run and
+    process, and in the module before and after partitioning.  When
+    `blobs.fill_domains` (a dict fill key -> `domains.Domain`) names the
+    constant, its values are drawn from that domain (indices in range, valid
+    rescale shifts...). Otherwise floats are scaled by 1/sqrt(fan_in),
+    fan_in = product of all dims but the first (OHWI conv / [out, in]
+    weights), to keep activations of deep models O(1).
     """
     if not isinstance(t, ir.RankedTensorType) or not t.has_static_shape:
         raise SimError(f"cannot simulate a constant of type {t}", loc)
@@ -230,23 +248,21 @@ def elements_attr_value(attr, t: ir.Type, loc=None, blobs=None) -> np.ndarray:
         if arr.size == 1 and int(np.prod(shape)) != 1:
             arr = np.broadcast_to(arr.reshape(()), shape)
         return np.array(arr, dtype=dtype).reshape(shape)
-    text = str(attr)
-    if text.startswith("dense_resource<"):
-        name = text[len("dense_resource<") : text.index(">")]
-        elided = re.fullmatch(r"__elided__(_\d+)?", name) is not None
-        raw = blobs.get(name) if blobs is not None and not elided else None
+    key = fill_key(attr)
+    if key is not None:
+        name = key[len("dense_resource<") : key.index(">")]
+        raw = blobs.get(name) if blobs is not None and name != "__elided__" else None
         if raw is not None:
             return _blob_array(raw, shape, elem, dtype, f"resource '{name}'", loc)
-        # MLIR renames clashing resource keys when a module is printed and
-        # parsed again (__elided__ -> __elided___1), so the seed must not
-        # depend on the suffix.
-        if elided:
-            text = text.replace(name, "__elided__")
-        rng = np.random.default_rng(stable_seed(shape, dtype, text))
-        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        arr = random_array(shape, dtype, rng, float_scale=1.0 / np.sqrt(max(fan_in, 1)))
+        rng = np.random.default_rng(stable_seed(shape, dtype, key))
+        domain = (getattr(blobs, "fill_domains", None) or {}).get(key)
+        if domain is not None:
+            arr = domain.draw(shape, dtype, rng, loc)
+        else:
+            fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+            arr = random_array(shape, dtype, rng, float_scale=1.0 / np.sqrt(max(fan_in, 1)))
         return round_bf16(arr) if isinstance(elem, ir.BF16Type) else arr
-    raise SimError(f"cannot simulate constant attribute {text[:80]}", loc)
+    raise SimError(f"cannot simulate constant attribute {str(attr)[:80]}", loc)
 
 
 # --- random inputs -----------------------------------------------------------

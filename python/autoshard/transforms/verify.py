@@ -8,6 +8,15 @@ attributes; a partial argument is held whole by the devices at coordinate 0
 of its partial axes, the identity of the reduction elsewhere).  Each result
 is reassembled from the devices' pieces (reducing partial axes) and compared;
 devices that should hold identical replicas must agree exactly.
+
+The original is parsed again in a fresh context: in the SPMD module's
+context its named resources would be renamed (the names exist), and a
+data-less constant's pseudo-random fill is seeded by its name.  Inputs and
+data-less constants that feed an operand with a domain (gather indices,
+rescale shifts, ... see sim/domains.py) are drawn from it, identically for
+both programs.  Integer and boolean values must be equal; floats agree
+within rtol/atol.  One line per function says what was compared (a report:
+printed with --plan-report).
 """
 
 from __future__ import annotations
@@ -19,10 +28,11 @@ import numpy as np
 
 from autoshard.diagnostics import AutoshardError
 from autoshard.graph import find_grid
-from autoshard.ir import ir
+from autoshard.ir import ir, new_context
 from autoshard.sharding import Grid, Sharding
 from autoshard.sharding.ir_convert import boundary_from_attrs
 from autoshard.sim import SimError, run_function, run_spmd
+from autoshard.sim.domains import input_domains
 from autoshard.sim.values import np_dtype
 from autoshard.transforms.base import Pass, PipelineState, register_pass
 from autoshard.transforms.common import entry_functions, functions
@@ -30,13 +40,15 @@ from autoshard.transforms.common import entry_functions, functions
 _IDENTITY = {"sum": 0, "product": 1}
 
 
-def dyadic_inputs(ftype, seed: int, loc=None) -> list:
+def dyadic_inputs(ftype, seed: int, loc=None, domains: dict | None = None) -> list:
     """Seeded random arguments whose floats are multiples of 1/8 in [-1, 1].
 
     Sums and products of such numbers are exact in f32 until they grow past
     2^21, so the linear parts of a program (matmuls, adds, partial sums
     reduced in any order) agree bit for bit between the original and the SPMD
     program; only the nonlinear ops leave rounding for rtol/atol to absorb.
+    `domains` (argument index -> sim.domains.Domain) overrides that for the
+    arguments an op needs in a range (gather indices, ...).
     """
     out = []
     for i, t in enumerate(ftype.inputs):
@@ -47,7 +59,10 @@ def dyadic_inputs(ftype, seed: int, loc=None) -> list:
             raise SimError(f"argument {i} has a dynamic shape ({t})", loc)
         dtype = np_dtype(t.element_type)
         shape = tuple(t.shape)
-        if np.issubdtype(dtype, np.floating):
+        domain = (domains or {}).get(i)
+        if domain is not None:
+            out.append(domain.draw(shape, dtype, rng, loc))
+        elif np.issubdtype(dtype, np.floating):
             x = rng.integers(-8, 9, size=shape, dtype=np.int8).astype(dtype)
             x *= dtype.type(0.125)  # in place: no float64 temporary of a large input
             out.append(x)
@@ -130,6 +145,39 @@ def _describe_producer(func_op, k):
     return None
 
 
+@dataclass
+class _Tally:
+    """What one function's check compared, for its report line."""
+
+    results: int = 0
+    intermediates: int = 0
+    float_values: int = 0
+    exact_values: int = 0
+    largest_error: float = 0.0
+    grid: Grid | None = None  # None: run on one device
+
+    def line(self, name: str, rtol: float, atol: float) -> str:
+        grid = self.grid
+        what = _count(self.results, "result")
+        if self.intermediates:
+            what += f" and {_count(self.intermediates, 'intermediate value')}"
+        verb = "matches" if self.results + self.intermediates == 1 else "match"
+        if grid is None:
+            where = "on one device (no grid)"
+        else:
+            where = f"on grid {grid.shape_text} ({_count(grid.num_devices, 'device')})"
+        how = []
+        if self.float_values:
+            how.append(f"largest abs error {self.largest_error:.2g} (rtol {rtol:g}, atol {atol:g})")
+        if self.exact_values:
+            how.append(f"{_count(self.exact_values, 'integer value')} equal exactly")
+        return f"autoshard-verify @{name}: {what} {verb} {where}; " + ", ".join(how)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @register_pass
 @dataclass(frozen=True)
 class VerifyPass(Pass):
@@ -146,18 +194,22 @@ class VerifyPass(Pass):
                 "autoshard-verify needs autoshard-partition earlier in the same pipeline",
                 module.operation.location,
             )
-        original = ir.Module.parse(state.original_text, module.context)
+        original = _parse_fresh(state.original_text, module.context)
         originals = {ir.StringAttr(f.attributes["sym_name"]).value: f for f in functions(original)}
         for func_op in entry_functions(module):
             name = ir.StringAttr(func_op.attributes["sym_name"]).value
-            self._check(module, original, originals[name], func_op, name, state.correspondence.get(name, []))
+            with original.context:
+                tally = self._check(module, original, originals[name], func_op, name, state.correspondence.get(name, []))
+            state.reports.append(tally.line(name, self.rtol, self.atol))
 
-    def _check(self, module, original, orig_func, func_op, name, correspondence):
+    def _check(self, module, original, orig_func, func_op, name, correspondence) -> _Tally:
+        tally = _Tally()
         ftype = ir.FunctionType(ir.TypeAttr(orig_func.attributes["function_type"]).value)
         arg_bounds = _bounds(func_op, "arg_attrs", len(ftype.inputs))
         res_bounds = _bounds(func_op, "res_attrs", len(ftype.results))
         grid_name = next((b[0].grid for b in arg_bounds + res_bounds if b), None)
         grid = find_grid(module, grid_name) if grid_name else None
+        tally.grid = grid
         # Intermediate values: the original's are kept until the SPMD op that
         # computes the same value runs, then compared, so the first value
         # that differs (in program order) is the one reported.
@@ -181,17 +233,19 @@ class VerifyPass(Pass):
                 got, why = _assemble(grid, sh, np.shape(want), {d: [r[i]] for d, r in per_device.items()}, 0)
                 if why:
                     raise AutoshardError(f"numerical check failed: {what}: {why}", orig_op.location)
-                self._compare(what, np.asarray(want), np.asarray(got), orig_op.location)
+                self._compare(what, np.asarray(want), np.asarray(got), orig_op.location, tally)
+                tally.intermediates += 1
 
         try:
-            inputs = dyadic_inputs(ftype, self.seed, orig_func.location)
+            domains = input_domains(orig_func)
+            fills = domains.constants
+            inputs = dyadic_inputs(ftype, self.seed, orig_func.location, domains.args)
             if grid is None:
-                expected = run_function(original, name, inputs)
-                got = run_function(module, name, inputs)
+                expected = run_function(original, name, inputs, fill_domains=fills)
+                got = run_function(module, name, inputs, fill_domains=fills)
                 outputs = {(): got}
-                grid = Grid("single", (1,))
             else:
-                expected = run_function(original, name, inputs, observe_original)
+                expected = run_function(original, name, inputs, observe_original, fill_domains=fills)
                 devices = list(itertools.product(*(range(s) for s in grid.shape)))
                 per_device = {
                     dev: [
@@ -200,12 +254,12 @@ class VerifyPass(Pass):
                     ]
                     for dev in devices
                 }
-                outputs = run_spmd(module, name, per_device, observe_spmd)
+                outputs = run_spmd(module, name, per_device, observe_spmd, fill_domains=fills)
         except SimError as e:
             raise AutoshardError(f"numerical check could not run: {e.message}", e.location) from None
         for k, want in enumerate(expected):
             b = res_bounds[k]
-            if b is None or grid.name == "single":
+            if b is None or grid is None:
                 got = next(iter(outputs.values()))[k]
                 why = None
             else:
@@ -215,10 +269,13 @@ class VerifyPass(Pass):
             what = f"result #{k} of @{name}" + (f" (the value of '{producer.name}')" if producer is not None else "")
             if why:
                 raise AutoshardError(f"numerical check failed: {what}: {why}", where)
-            self._compare(what, np.asarray(want), np.asarray(got), where)
+            self._compare(what, np.asarray(want), np.asarray(got), where, tally)
+            tally.results += 1
+        return tally
 
-    def _compare(self, what, want, got, where):
-        scale = 0.0
+    def _compare(self, what, want, got, where, tally: _Tally):
+        """Floats within rtol/atol, everything else exactly; the largest
+        floating-point error goes into `tally`."""
         if want.shape != got.shape:
             raise AutoshardError(f"numerical check failed: {what} has shape {got.shape}, expected {want.shape}", where)
         flat_want, flat_got = want.reshape(-1), got.reshape(-1)
@@ -228,6 +285,7 @@ class VerifyPass(Pass):
         # its own small value: it also passes within rtol of the tensor's
         # largest magnitude, the scale of the terms that cancelled.
         scale = _finite_max_abs(flat_want) if floating else 0.0
+        largest = 0.0
         # In slices: np.isclose on a whole 1 GiB tensor makes several
         # temporaries of its size.
         for start in range(0, flat_want.size, _COMPARE_CHUNK):
@@ -238,16 +296,48 @@ class VerifyPass(Pass):
             else:
                 ok = g == w
             if ok.all():
+                if floating:
+                    largest = max(largest, _largest_error(g, w))
                 continue
             first = start + int(np.argmin(ok))
             idx = tuple(int(i) for i in np.unravel_index(first, want.shape))
-            err = float(np.max(np.abs(g.astype(np.float64) - w.astype(np.float64))))
+            if floating:
+                how = (f"max abs error {_largest_error(g, w):.3g} near it; rtol {self.rtol}, atol {self.atol}, "
+                       f"tensor scale {scale:.3g}")
+            else:
+                how = f"max abs difference {_largest_difference(g, w)} near it; {want.dtype} values must be equal"
             raise AutoshardError(
                 f"numerical check failed: {what} differs from the original program "
-                f"(first mismatch at index {list(idx)}: {got[idx]!r} vs {want[idx]!r}; "
-                f"max abs error {err:.3g} near it; rtol {self.rtol}, atol {self.atol}, tensor scale {scale:.3g})",
+                f"(first mismatch at index {list(idx)}: {got[idx]!r} vs {want[idx]!r}; {how})",
                 where,
             )
+        if floating:
+            tally.float_values += 1
+            tally.largest_error = max(tally.largest_error, largest)
+        else:
+            tally.exact_values += 1
+
+
+def _parse_fresh(text: str, like: ir.Context) -> ir.Module:
+    """`text` parsed in a new context with the dialects and settings of
+    `like`, so its resource names are kept as printed."""
+    ctx = new_context()
+    ctx.allow_unregistered_dialects = like.allow_unregistered_dialects
+    return ir.Module.parse(text, ctx)
+
+
+def _largest_error(got: np.ndarray, want: np.ndarray) -> float:
+    """max |got - want| over the elements where it is finite (equal
+    infinities and NaNs count as agreeing)."""
+    diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
+    diff = diff[np.isfinite(diff)]
+    return float(diff.max()) if diff.size else 0.0
+
+
+def _largest_difference(got: np.ndarray, want: np.ndarray) -> int:
+    # Exact: int64 holds any difference of narrower ints, Python ints the rest.
+    wide = np.int64 if got.dtype.itemsize < 8 else object
+    return int(np.max(np.abs(got.astype(wide) - want.astype(wide))))
 
 
 _COMPARE_CHUNK = 1 << 22
