@@ -108,8 +108,10 @@ def _resolve_grid(module: ir.Module, fn) -> Grid | None:
 class _ModuleData:
     """Module-wide facts the handlers may need, computed once."""
 
-    def __init__(self, module: ir.Module):
+    def __init__(self, module: ir.Module, fill_domains: dict | None = None):
         self._module = module
+        # fill key -> Domain of data-less constants (see sim/domains.py).
+        self.fill_domains = fill_domains or {}
 
     @cached_property
     def blobs(self) -> dict:
@@ -125,12 +127,12 @@ class _ModuleData:
 class _Run:
     """One simulation: a grid (or none) and the devices, in grid order."""
 
-    def __init__(self, module: ir.Module, grid: Grid | None):
+    def __init__(self, module: ir.Module, grid: Grid | None, fill_domains: dict | None = None):
         self.module = module
         self.grid = grid
         self.devices = grid.devices() if grid is not None else [()]
         grids = _module_grids(module)
-        data = _ModuleData(module)
+        data = _ModuleData(module, fill_domains)
         self._ctx = [Device(d if grid is not None else None, grid, grids, data) for d in self.devices]
 
     def grid_for(self, name: str, op) -> Grid:
@@ -193,19 +195,20 @@ class _Run:
         return [[out] if n_results == 1 else list(out) for out in outs]
 
 
-def run_function(module: ir.Module, func_name: str, inputs: list, observe=None) -> list:
+def run_function(module: ir.Module, func_name: str, inputs: list, observe=None, fill_domains=None) -> list:
     """Run @func_name on one device. Collectives are refused (use run_spmd).
-    `observe`: see `_Run.call` (one device)."""
+    `observe`: see `_Run.call` (one device).  `fill_domains`: fill key ->
+    Domain of data-less constants (`domains.input_domains(...).constants`)."""
     fn = _find_func(module, func_name)
-    return _Run(module, None).call(fn, [list(inputs)], observe)[0]
+    return _Run(module, None, fill_domains).call(fn, [list(inputs)], observe)[0]
 
 
-def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict, observe=None) -> dict:
+def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict, observe=None, fill_domains=None) -> dict:
     """Run @func_name on every device of the grid its collectives name (or the
     module's only grid; a single device () when there is no grid)."""
     fn = _find_func(module, func_name)
     grid = _resolve_grid(module, fn)
-    run = _Run(module, grid)
+    run = _Run(module, grid, fill_domains)
     want, got = set(run.devices), set(per_device_inputs)
     if want != got:
         shape = list(grid.shape) if grid is not None else []
