@@ -10,9 +10,16 @@ B the bytes per device named below, ring algorithms give:
     all_to_all      (n-1)*alpha + (n-1)/n * B     * beta      each device keeps 1/n, sends the rest
     all_slice       B_out / memory_bandwidth                  a local copy, no communication
 
-compute(op, strategy) = flops / (peak_flops * shards), shards = the product of
-the sizes of all grid axes the strategy uses; memory = bytes per device.
-Resharding cost = the sum over the steps `plan_reshard` emits.
+compute(op, strategy) = max(flops / (peak_flops * shards), bytes / memory_bandwidth)
+(a roofline: shards = the product of the sizes of all grid axes the strategy
+uses, bytes = the local bytes the op reads and writes), so that no op is free
+and a 1x1 conv2d costs what the equivalent matmul costs.  A halo exchange
+(a windowed op split along a spatial dimension, `shard.update_halo`) sends
+and receives its halo rows to and from both neighbours on the axis link:
+
+    halo            2*alpha + B_halo * beta                   B_halo: rows received
+memory = bytes per device.  Resharding cost = the sum over the steps
+`plan_reshard` emits.
 """
 
 from __future__ import annotations
@@ -50,8 +57,15 @@ class CostModel:
         self.grid = grid
         self.reshard_cost = lru_cache(maxsize=None)(self._reshard_cost)
 
-    def compute_cost(self, flops: int, shards: int) -> float:
-        return flops / (self.cluster.peak_flops * shards)
+    def compute_cost(self, flops: int, shards: int, traffic_bytes: int = 0) -> float:
+        return max(flops / (self.cluster.peak_flops * shards), traffic_bytes / self.cluster.memory_bandwidth)
+
+    def halo_cost(self, axes, halo_bytes: int) -> float:
+        """A halo exchange over the group `axes`: both neighbours, one message each."""
+        if not axes or halo_bytes <= 0:
+            return 0.0
+        link = self.cluster.group_link(tuple(axes))
+        return 2 * link.alpha + halo_bytes * link.beta
 
     def _reshard_cost(self, shape: tuple, itemsize: int, src: Sharding, dst: Sharding) -> float | None:
         """Seconds to reshard, or None when impossible."""

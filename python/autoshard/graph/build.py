@@ -110,6 +110,18 @@ def _plain_attrs(op) -> tuple:
     return tuple(out)
 
 
+def _const_shape_value(v) -> tuple[int, ...] | None:
+    """The values of a `tosa.const_shape` operand (slice starts, paddings,
+    tile multiples), else None."""
+    owner = v.owner
+    if not isinstance(owner, ir.Operation) and hasattr(owner, "operation"):
+        owner = owner.operation
+    if getattr(owner, "name", None) != "tosa.const_shape":
+        return None
+    attr = owner.attributes["values"]
+    return tuple(int(x) for x in ir.DenseIntElementsAttr(attr))
+
+
 def find_grid(module, name: str | None = None) -> Grid | None:
     grids = [op for op in module.body.operations if op.operation.name == "shard.grid"]
     for g in grids:
@@ -175,6 +187,7 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
             tuple(values[b].tensor for b in operands),
             tuple(tensor_info(r.type) for r in op.results),
             _plain_attrs(op),
+            tuple(_const_shape_value(v) for v in op.operands),
         )
         node = OpNode(len(ops), info, op, operands, chains, [])
         for k, b in enumerate(operands):

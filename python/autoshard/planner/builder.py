@@ -90,6 +90,30 @@ def operand_requirement(rule, grid, strat, k) -> Sharding:
     return rule.operand_sharding(grid, strat, k)
 
 
+def op_cost(model: CostModel, rule: FactorRule, strat, operand_tensors, result_tensors, result_shardings) -> float:
+    """Seconds for one op under `strat`: the roofline of its flops and the
+    local bytes it reads and writes, plus the halo exchanges its split
+    windows need."""
+    grid = model.grid
+    traffic = 0
+    for k, t in enumerate(operand_tensors):
+        if t is not None:
+            traffic += model.local_bytes(t.shape, t.itemsize, operand_requirement(rule, grid, strat, k))
+    for t, sh in zip(result_tensors, result_shardings):
+        traffic += model.local_bytes(t.shape, t.itemsize, sh)
+    cost = model.compute_cost(rule.flops, rule.shards(grid, strat), traffic)
+    for w in rule.windows:
+        axes = strat[w.factor]
+        halo = rule.halo(grid, strat, w)
+        t = operand_tensors[w.operand]
+        if not axes or halo is None or t is None:
+            continue
+        local = operand_requirement(rule, grid, strat, w.operand).local_shape(grid, t.shape)
+        row_bytes = model.local_bytes(t.shape, t.itemsize, operand_requirement(rule, grid, strat, w.operand)) // local[w.dim]
+        cost += model.halo_cost(axes, (max(halo[0], 0) + max(halo[1], 0)) * row_bytes)
+    return cost
+
+
 def build_problem(graph: FuncGraph, model: CostModel, usage_limit: int | None,
                   strategy_filter=None) -> PlanProblem:
     """`strategy_filter(op_node, rule, strategies) -> strategies` restricts op
@@ -134,15 +158,18 @@ def build_problem(graph: FuncGraph, model: CostModel, usage_limit: int | None,
             if strategy_filter is not None:
                 strategies = strategy_filter(op, rule, strategies)
         results, costs, usages = [], [], []
+        operand_tensors = [graph.values[b].tensor for b in op.operands]
         for st in strategies:
             if rule is None:
                 shs = [Sharding(grid.name) for _ in tensors]
                 # Unknown ops are priced at one flop per result element.
                 flops = sum(_numel(v.tensor.shape) for _, v in tensors)
-                costs.append(model.compute_cost(flops, 1))
+                traffic = sum(t.nbytes for t in operand_tensors if t is not None)
+                traffic += sum(v.tensor.nbytes for _, v in tensors)
+                costs.append(model.compute_cost(flops, 1, traffic))
             else:
                 shs = [rule.result_sharding(grid, st, k) for k, _ in tensors]
-                costs.append(model.compute_cost(rule.flops, rule.shards(grid, st)))
+                costs.append(op_cost(model, rule, st, operand_tensors, [v.tensor for _, v in tensors], shs))
             results.append(shs)
             usages.append(sum(model.local_bytes(v.tensor.shape, v.tensor.itemsize, s) for (_, v), s in zip(tensors, shs)))
         idx = len(nodes)

@@ -13,6 +13,19 @@ strategy follow, with no op-specific code:
 
 Enumeration gives every grid axis of size > 1 to one factor or to none, in
 every major-to-minor order, keeping only splits that divide the factor.
+
+Two refinements cover convolutions, pooling and data movement:
+- a `Window` says that an operand dimension is read through a sliding window
+  of a factor (input row = out_row * stride + tap * dilation - pad_lo).  When
+  that factor is split, each device holds its block of input rows and needs
+  `halo` more rows from each neighbour; a strategy is offered only where that
+  halo is uniform (input size = output size * stride) and comes from the
+  immediate neighbours.
+- a factor that indexes a result dimension but no operand dimension (slice,
+  pad, concat, reverse, tile on the dimension they move data along) is
+  computed by each device for its own block of the result from an operand
+  that is whole along that dimension: the device's position on the grid
+  gives the offset (see rules/local.py).
 """
 
 from __future__ import annotations
@@ -45,9 +58,50 @@ class OpInfo:
     operands: tuple[TensorInfo | None, ...]  # None: not a ranked tensor (e.g. !tosa.shape)
     results: tuple[TensorInfo | None, ...]
     attrs: tuple[tuple[str, object], ...] = ()
+    # Per operand: the values of a constant shape operand (tosa.const_shape:
+    # slice starts, pad amounts, tile multiples), else None.
+    shape_values: tuple[tuple[int, ...] | None, ...] = ()
 
     def attr(self, key, default=None):
         return dict(self.attrs).get(key, default)
+
+    def shape_value(self, k: int) -> tuple[int, ...] | None:
+        return self.shape_values[k] if k < len(self.shape_values) else None
+
+
+@dataclass(frozen=True)
+class Window:
+    """Operand `operand`, dimension `dim`, is read through a sliding window
+    over factor `factor`: input index = out * stride + tap * dilation - pad_lo,
+    tap in [0, kernel)."""
+
+    operand: int
+    dim: int
+    factor: int
+    stride: int
+    kernel: int
+    dilation: int
+    pad_lo: int
+    pad_hi: int
+
+    def halo(self, in_size: int, out_size: int, shards: int) -> tuple[int, int] | None:
+        """(rows from the previous device, rows from the next) when the
+        output is cut into `shards` blocks, or None when the blocks of input
+        rows do not line up with the blocks of output rows.  A negative
+        second entry means the device's last rows are not read."""
+        if shards == 1:
+            return (0, 0)
+        if in_size != out_size * self.stride or in_size % shards:
+            return None
+        block = in_size // shards
+        lo = self.pad_lo
+        hi = (self.kernel - 1) * self.dilation + 1 - self.stride - self.pad_lo
+        if lo > block or hi > block or hi > self.pad_hi:
+            return None
+        extended = lo + block + max(hi, 0)
+        if (extended - (self.kernel - 1) * self.dilation - 1) // self.stride + 1 != out_size // shards:
+            return None
+        return (lo, hi)
 
 
 @dataclass(frozen=True)
@@ -63,6 +117,8 @@ class FactorRule:
     operands: tuple[tuple[int | None, ...] | None, ...]  # per operand dim -> factor; None: never sharded
     results: tuple[tuple[int | None, ...], ...]
     flops: int
+    windows: tuple[Window, ...] = ()
+    operand_shapes: tuple[tuple[int, ...] | None, ...] = ()  # for windows: operand sizes
 
     # -- strategy enumeration -------------------------------------------------
     def strategies(self, grid: Grid) -> list[Strategy]:
@@ -86,7 +142,23 @@ class FactorRule:
         return found
 
     def _divides(self, grid: Grid, strat: Strategy) -> bool:
-        return all(f.size % grid.group_size(a) == 0 and (not a or f.size > 1) for f, a in zip(self.factors, strat))
+        if not all(f.size % grid.group_size(a) == 0 and (not a or f.size > 1) for f, a in zip(self.factors, strat)):
+            return False
+        return all(self.halo(grid, strat, w) is not None for w in self.windows)
+
+    def valid(self, grid: Grid, strat: Strategy) -> bool:
+        return self._divides(grid, strat)
+
+    def halo(self, grid: Grid, strat: Strategy, w: Window) -> tuple[int, int] | None:
+        """The halo window `w` needs under `strat` (see Window.halo)."""
+        in_size = self.operand_shapes[w.operand][w.dim]
+        return w.halo(in_size, self.factors[w.factor].size, grid.group_size(strat[w.factor]))
+
+    def output_only_factors(self) -> tuple[int, ...]:
+        """Factors that index a result but no operand dimension."""
+        read = {f for dims in self.operands if dims is not None for f in dims if f is not None}
+        return tuple(f for f in range(len(self.factors))
+                     if f not in read and any(f in dims for dims in self.results))
 
     # -- what a strategy implies ----------------------------------------------
     def operand_sharding(self, grid: Grid, strat: Strategy, i: int) -> Sharding:
@@ -141,4 +213,10 @@ class FactorRule:
                         assigned[f] = tuple(free)
                         used |= set(free)
                     break
-        return tuple(a or () for a in assigned)
+        strat = tuple(a or () for a in assigned)
+        # A split the rule cannot serve (a halo that does not line up) is
+        # dropped: the operand is then gathered along that dimension.
+        for w in self.windows:
+            if self.halo(grid, strat, w) is None:
+                strat = tuple(() if f == w.factor else a for f, a in enumerate(strat))
+        return strat

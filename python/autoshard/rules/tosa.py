@@ -9,6 +9,8 @@ from math import gcd, prod
 from typing import Callable
 
 from autoshard.rules.factor import Factor, FactorRule, OpInfo
+from autoshard.rules.tosa_data import RULES as DATA_RULES
+from autoshard.rules.tosa_nn import RULES as NN_RULES
 
 UNARY = (
     "abs", "bitwise_not", "ceil", "clz", "cos", "exp", "floor", "log", "logical_not",
@@ -137,7 +139,38 @@ def reshape(op: OpInfo) -> FactorRule | None:
     return FactorRule(tuple(factors), (tuple(operand), None), (tuple(result),), 0)
 
 
+def rescale(op: OpInfo) -> FactorRule | None:
+    """Elementwise; a per-channel multiplier and shift ([C], C the last
+    dimension) are split alongside the channels; zero points never."""
+    rule = elementwise(OpInfo(op.name, op.operands[:1], op.results))
+    x = op.operands[0]
+    if rule is None or x is None or not x.shape:
+        return None
+    last = len(x.shape) - 1
+    per_channel = tuple(
+        (last,) if t is not None and t.shape == (x.shape[-1],) and x.shape[-1] > 1 else None
+        for t in op.operands[1:3]
+    )
+    return FactorRule(rule.factors, rule.operands + per_channel + (None,) * (len(op.operands) - 3),
+                      rule.results, rule.flops)
+
+
+def table(op: OpInfo) -> FactorRule | None:
+    """Elementwise lookup; every device keeps the whole table."""
+    rule = elementwise(OpInfo(op.name, op.operands[:1], op.results))
+    if rule is None:
+        return None
+    return FactorRule(rule.factors, rule.operands + (None,), rule.results, rule.flops)
+
+
 RULES: dict[str, Callable[[OpInfo], FactorRule | None]] = {
+    **NN_RULES,
+    **DATA_RULES,
+    "tosa.rescale": rescale,
+    "tosa.table": table,
+    # On i1: all = min, any = max, so a split axis leaves min / max partials.
+    "tosa.reduce_all": reduction("min"),
+    "tosa.reduce_any": reduction("max"),
     "tosa.reshape": reshape,
     "tosa.matmul": matmul,
     "tosa.transpose": transpose,

@@ -38,6 +38,23 @@ local("arith.floordivsi")(checked_div(np.floor_divide))
 local("arith.ceildivsi")(checked_div(lambda a, b: -np.floor_divide(-a, b)))
 
 
+# arith.cmpi predicates, by their integer value (eq, ne, slt, sle, sgt, sge,
+# ult, ule, ugt, uge); unsigned ones compare the values as they are, which
+# is right for the non-negative indices partitioned programs compare.
+_CMPI = [np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+         np.less, np.less_equal, np.greater, np.greater_equal]
+
+
+@local("arith.cmpi")
+def _cmpi(op, args, dev):
+    return _CMPI[int(op.attributes["predicate"].value)](wide(args[0]), wide(args[1]))
+
+
+@local("arith.select")
+def _select(op, args, dev):
+    return np.where(args[0], wide(args[1]), wide(args[2]))
+
+
 @local("arith.index_cast")
 def _index_cast(op, args, dev):
     return wide(args[0])

@@ -224,6 +224,58 @@ def _gather(op, args, dev):
     return np.take_along_axis(values, indices.astype(np.int64)[:, :, None], axis=1)
 
 
+@local("tosa.scatter")
+def _scatter(op, args, dev):
+    values, indices, updates = np.asarray(args[0]), np.asarray(args[1]), np.asarray(args[2])  # [N,K,C], [N,W], [N,W,C]
+    if np.any(indices < 0) or np.any(indices >= values.shape[1]):
+        raise SimError("'tosa.scatter': index out of range", op.location)
+    for n in range(indices.shape[0]):
+        if len(set(indices[n].tolist())) != indices.shape[1]:
+            raise SimError("'tosa.scatter': an index is written twice (TOSA requires unique indices)", op.location)
+    out = values.copy()
+    out[np.arange(indices.shape[0])[:, None], indices.astype(np.int64)] = updates
+    return out
+
+
+@local("tosa.resize")
+def _resize(op, args, dev):
+    # Operands: input [N,IH,IW,C], scale [yn, yd, xn, xd], offset [oy, ox],
+    # border [by, bx] (shape values); the TOSA 1.0 sampling rule per axis.
+    x = wide(args[0])
+    scale, offset = list(args[1]), list(args[2])
+    bilinear = "BILINEAR" in str(op.attributes["mode"])
+    OH, OW = op.results[0].type.shape[1:3]
+    IH, IW = x.shape[1:3]
+    floating = x.dtype.kind == "f"
+
+    def axis(n_out, n_in, num, den, off):
+        pos = np.arange(n_out) * den + off
+        if floating:
+            f = pos / num
+            i = np.floor(f).astype(np.int64)
+            d = f - i
+        else:
+            i = np.floor_divide(pos, num)
+            d = pos - i * num
+        return i, d
+
+    iy, dy = axis(OH, IH, scale[0], scale[1], offset[0])
+    ix, dx = axis(OW, IW, scale[2], scale[3], offset[1])
+    if not bilinear:
+        half_y = dy >= 0.5 if floating else 2 * dy >= scale[0]
+        half_x = dx >= 0.5 if floating else 2 * dx >= scale[2]
+        ry = np.clip(iy + half_y, 0, IH - 1)
+        rx = np.clip(ix + half_x, 0, IW - 1)
+        return x[:, ry][:, :, rx]
+    y0, y1 = np.clip(iy, 0, IH - 1), np.clip(iy + 1, 0, IH - 1)
+    x0, x1 = np.clip(ix, 0, IW - 1), np.clip(ix + 1, 0, IW - 1)
+    one_y, one_x = (1.0, 1.0) if floating else (scale[0], scale[2])
+    wy, wx = dy[None, :, None, None], dx[None, None, :, None]
+    v = lambda a, b: x[:, a][:, :, b]  # noqa: E731
+    return (v(y0, x0) * (one_y - wy) * (one_x - wx) + v(y0, x1) * (one_y - wy) * wx
+            + v(y1, x0) * wy * (one_x - wx) + v(y1, x1) * wy * wx)
+
+
 # --- reductions --------------------------------------------------------------
 
 
@@ -294,6 +346,20 @@ def _windows(x, kernel, stride, dilation, pad, fill):
             yield ky, kx, xp[:, y0 : y0 + (oh - 1) * sy + 1 : sy, x0 : x0 + (ow - 1) * sx + 1 : sx, :]
 
 
+def _windows_nd(x, kernel, stride, dilation, pad, fill):
+    """_windows for any number of spatial dims (x: [N, *spatial, C]):
+    yields (taps, view) for every kernel position."""
+    n = len(kernel)
+    xp = np.pad(x, [(0, 0)] + [(pad[2 * i], pad[2 * i + 1]) for i in range(n)] + [(0, 0)], constant_values=fill)
+    outs = [(xp.shape[1 + i] - (kernel[i] - 1) * dilation[i] - 1) // stride[i] + 1 for i in range(n)]
+    for taps in np.ndindex(*kernel):
+        index = [slice(None)]
+        for i, t in enumerate(taps):
+            start = t * dilation[i]
+            index.append(slice(start, start + (outs[i] - 1) * stride[i] + 1, stride[i]))
+        yield taps, xp[tuple(index + [slice(None)])]
+
+
 def _conv_operands(op, args):
     # Operands: input (NHWC), weight, bias, input_zp, weight_zp. Integer
     # inputs subtract their zero points first, so padding is a true zero.
@@ -310,6 +376,39 @@ def _conv2d(op, args, dev):
     acc = 0
     for ky, kx, view in _windows(x, w.shape[1:3], fill=0, **g):
         acc = acc + view @ w[:, ky, kx, :].T
+    return acc + bias
+
+
+@local("tosa.conv3d")
+def _conv3d(op, args, dev):
+    x, w, bias, g = _conv_operands(op, args)  # x: NDHWC, w: [OC, KD, KH, KW, IC]
+    acc = 0
+    for taps, view in _windows_nd(x, w.shape[1:4], fill=0, **g):
+        acc = acc + view @ w[(slice(None), *taps, slice(None))].T
+    return acc + bias
+
+
+@local("tosa.transpose_conv2d")
+def _transpose_conv2d(op, args, dev):
+    # Operands: input, weight [OC, KH, KW, IC], bias, input_zp, weight_zp.
+    # Input pixel (iy, ix) under tap (ky, kx) lands on output row
+    # iy * stride_y + out_pad_top + ky (TOSA spec); out_pad may be negative.
+    x, w, bias = wide(args[0]), wide(args[1]), wide(args[2])
+    if x.dtype.kind == "i":
+        x, w = x - int(scalar(args[3])), w - int(scalar(args[4]))
+    top, _, left, _ = attr_ints(op, "out_pad")
+    sy, sx = attr_ints(op, "stride")
+    N, IH, IW, _ = x.shape
+    OC, KH, KW, _ = w.shape
+    OH, OW = op.results[0].type.shape[1:3]
+    acc = np.zeros((N, OH, OW, OC), dtype=np.result_type(x, w))
+    for ky in range(KH):
+        for kx in range(KW):
+            contrib = x @ w[:, ky, kx, :].T  # [N, IH, IW, OC]
+            oy = np.arange(IH) * sy + top + ky
+            ox = np.arange(IW) * sx + left + kx
+            my, mx = (oy >= 0) & (oy < OH), (ox >= 0) & (ox < OW)
+            acc[:, oy[my][:, None], ox[mx][None, :], :] += contrib[:, my][:, :, mx]
     return acc + bias
 
 

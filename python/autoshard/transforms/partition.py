@@ -6,8 +6,9 @@ replicated when there is none; a result's is the last annotation on the
 returned value), every op works on local shapes under the strategy its
 operands' annotations imply (`FactorRule.infer_strategy`), and every change of
 layout -- along an annotation chain, into an op's strategy, out of a partial
-result -- becomes the collectives `plan_reshard` lists.  Ops without a rule run
-replicated on gathered operands.  Each argument and result records its global
+result -- becomes the collectives `plan_reshard` lists; the local computation
+of each op comes from `rules.local.lower` (halo exchanges, device offsets).
+Ops without a rule run replicated on gathered operands.  Each argument and result records its global
 type and layout in `autoshard.*` attributes, which `autoshard-verify` reads.
 """
 
@@ -19,6 +20,7 @@ from autoshard.diagnostics import AutoshardError
 from autoshard.graph import build_graph
 from autoshard.ir import func, ir
 from autoshard.rules import rule_for
+from autoshard.rules.local import LocalBuilder, lower
 from autoshard.sharding import Sharding
 from autoshard.sharding.ir_convert import boundary_attrs
 from autoshard.sharding.reshard import ReshardError, plan_reshard
@@ -26,22 +28,6 @@ from autoshard.transforms.base import Pass, PipelineState, register_pass
 from autoshard.transforms.common import entry_functions, grid_or_error, resolve_grid
 
 _STRUCTURAL_ATTRS = ("function_type", "arg_attrs", "res_attrs", "sym_name")
-# Ops whose operand k is their (global) result shape.
-_SHAPE_OPERAND = {"tosa.reshape": 1}
-
-
-def _const_shape(shape, loc) -> ir.Value:
-    n = len(shape)
-    values = ", ".join(str(s) for s in shape)
-    op = ir.Operation.create(
-        "tosa.const_shape",
-        results=[ir.Type.parse(f"!tosa.shape<{n}>")],
-        attributes={"values": ir.Attribute.parse(f"dense<[{values}]> : tensor<{n}xindex>")},
-        loc=loc,
-    )
-    return op.results[0]
-
-
 def _tensor_type(shape, elem_type) -> ir.Type:
     return ir.RankedTensorType.get(list(shape), elem_type)
 
@@ -193,15 +179,17 @@ class _Partitioner:
             ]
             layouts = [rule.result_sharding(grid, strat, i) for i in range(len(op.results))]
             result_types = [self._local_type(r.type, sh, t.shape) for sh, t, r in zip(layouts, tensors, op.op.results)]
-            if op.name in _SHAPE_OPERAND:
-                # The op takes its result shape as an operand: give it the local one.
-                operands[_SHAPE_OPERAND[op.name]] = _const_shape(layouts[0].local_shape(grid, tensors[0].shape), op.loc)
-        new_op = ir.Operation.create(op.name, results=result_types, operands=operands,
-                                     attributes=_attributes(op.op), loc=op.loc)
+        if rule is None:
+            new_values = list(ir.Operation.create(op.name, results=result_types, operands=operands,
+                                                  attributes=_attributes(op.op), loc=op.loc).results)
+        else:
+            new_values = lower(LocalBuilder(grid, op.loc), op.info, rule, strat, operands, result_types,
+                               _attributes(op.op))
         for i, (vid, sh) in enumerate(zip(op.results, layouts)):
+            value = new_values[i]
             if sh is not None:
-                self.correspondence.append((self.positions[op.op], i, new_op, sh))
-            value = new_op.results[i]
+                owner = value.owner
+                self.correspondence.append((self.positions[op.op], i, getattr(owner, "operation", owner), sh))
             t = self.graph.values[vid].tensor
             ann = _producer_annotation(self.graph, vid) if t is not None else None
             if ann is not None and ann != sh:

@@ -1,0 +1,45 @@
+"""The few `tensor` ops partitioned programs use: a device's block at an
+offset computed from its grid position, and a scalar made a tensor."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autoshard.sim.helpers import attr_ints
+from autoshard.sim.registry import local
+from autoshard.sim.values import SimError
+
+_DYNAMIC = -9223372036854775808  # ShapedType::kDynamic
+
+
+def _mixed(static, dynamic):
+    """Static values with the dynamic markers replaced, in order, by `dynamic`."""
+    it = iter(dynamic)
+    return [int(next(it)) if s == _DYNAMIC else s for s in static]
+
+
+@local("tensor.extract_slice")
+def _extract_slice(op, args, dev):
+    seg = attr_ints(op, "operandSegmentSizes")
+    x = np.asarray(args[0])
+    rest = args[1:]
+    offsets = _mixed(attr_ints(op, "static_offsets"), rest[: seg[1]])
+    sizes = _mixed(attr_ints(op, "static_sizes"), rest[seg[1] : seg[1] + seg[2]])
+    strides = _mixed(attr_ints(op, "static_strides"), rest[seg[1] + seg[2] :])
+    if len(offsets) != x.ndim:
+        raise SimError("'tensor.extract_slice': rank-reducing slices are not simulated", op.location)
+    index = []
+    for d, (o, s, st) in enumerate(zip(offsets, sizes, strides)):
+        last = o + (s - 1) * st
+        if o < 0 or st < 1 or (s > 0 and last >= x.shape[d]):
+            raise SimError(
+                f"'tensor.extract_slice': offsets {offsets} sizes {sizes} strides {strides} "
+                f"out of bounds of {list(x.shape)}", op.location)
+        index.append(slice(o, o + s * st, st))
+    return x[tuple(index)]
+
+
+@local("tensor.from_elements")
+def _from_elements(op, args, dev):
+    shape = list(op.results[0].type.shape)
+    return np.array([np.asarray(a).item() for a in args]).reshape(shape)
