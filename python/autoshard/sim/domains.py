@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autoshard.ir import ir
-from autoshard.sim.values import SimError, fill_key, np_dtype
+from autoshard.sim.values import SimError, fill_key
 
 
 @dataclass(frozen=True)
