@@ -1,0 +1,196 @@
+"""Compiling a TOSA / SPMD module to native code with stock MLIR 22 passes,
+and running it through the MLIR ExecutionEngine (optionally as one MPI rank).
+
+`lower_to_llvm` runs upstream passes only: `convert-shard-to-mpi` (what is
+left of the shard dialect after autoshard-to-mpi: update_halo and the device
+queries), the TOSA-to-linalg pipeline, one-shot bufferization with results
+turned into out-parameters (so the caller owns every output buffer), loops,
+and the conversions to the LLVM dialect.  Afterwards every operation must be
+in the LLVM dialect: anything a conversion left behind (mlir-opt would exit 0
+on it) is a located error.
+
+`python -m autoshard.tools.native WORKDIR` is what `mpiexec` starts on each
+rank: it initialises MPI, JIT-compiles WORKDIR/spmd.mlir, feeds the rank its
+`in.R.I.npy` blocks, and writes `out.R.K.npy`, the seconds the call took and
+the bytes it handed to MPI per collective (`stats.R.json`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from autoshard.diagnostics import AutoshardError
+
+LOWERING = (
+    "builtin.module(convert-shard-to-mpi,"
+    "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor),"
+    "canonicalize,"
+    "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{modify-public-functions},"
+    "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
+    "convert-scf-to-cf,convert-cf-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-func-to-llvm,"
+    "convert-to-llvm,reconcile-unrealized-casts)"
+)
+MPICH_COMM_WORLD = 0x44000000  # MPICH's ABI, as upstream's MPI-to-LLVM lowering assumes
+_OPT_LEVEL = 2
+
+
+def mlir_runtime_libs() -> list[str]:
+    from mlir import ir as mlir_ir
+
+    lib = Path(mlir_ir.__file__).resolve().parent / "lib"
+    return [str(lib / "libmlir_c_runner_utils.so"), str(lib / "libmlir_runner_utils.so")]
+
+
+def _mpich_file(file_name: str) -> Path | None:
+    try:
+        files = metadata.files("mpich") or []
+    except metadata.PackageNotFoundError:
+        return None
+    dist = metadata.distribution("mpich")
+    for f in files:
+        if Path(str(f)).name == file_name:
+            return Path(dist.locate_file(f)).resolve()
+    return None
+
+
+def mpich_paths() -> tuple[str, str]:
+    """(mpiexec, libmpi.so.12) of the `mpich` pip package.  Its `libmpi.so`
+    is a 20-byte linker stub; the library is `libmpi.so.12`."""
+    mpiexec, lib = _mpich_file("mpiexec"), _mpich_file("libmpi.so.12")
+    if mpiexec is None or lib is None:
+        raise AutoshardError("MPICH not found: install it with `pip install mpich` (an autoshard dependency)")
+    return str(mpiexec), str(lib)
+
+
+def _walk(op, out):
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.operations:
+                out.append(inner.operation)
+                _walk(inner.operation, out)
+
+
+def prepare_entry(module, name: str) -> None:
+    """Entry function callable from ctypes (`_mlir_ciface_<name>`)."""
+    from autoshard.ir import ir
+
+    for op in module.body.operations:
+        if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == name:
+            with module.context:
+                op.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
+            return
+    raise AutoshardError(f"no function @{name} in the module")
+
+
+def lower_to_llvm(module, source_name: str) -> None:
+    """Stock MLIR 22 passes to the LLVM dialect, in place; AutoshardError
+    (located) on a failure or on anything left outside the LLVM dialect."""
+    from autoshard.ir import ir, passmanager
+    from autoshard.ir.loader import mlir_error_diagnostics
+
+    try:
+        with module.context:
+            passmanager.PassManager.parse(LOWERING).run(module.operation)
+    except ir.MLIRError as err:
+        diags = mlir_error_diagnostics(err, source_name)
+        first = next((d for d in diags if d.severity == "error"), None)
+        raise AutoshardError(f"lowering to LLVM failed: {first.message if first else err}",
+                             first.loc if first else None) from None
+    # The grid symbol has no runtime meaning once the device queries are lowered.
+    for op in list(module.body.operations):
+        if op.operation.name == "shard.grid":
+            op.operation.erase()
+    ops: list = []
+    _walk(module.operation, ops)
+    for op in ops:
+        if not op.name.startswith("llvm."):
+            raise AutoshardError(f"lowering to LLVM failed: '{op.name}' was not converted by the stock MLIR passes",
+                                 op.location)
+
+
+def descriptor(array: np.ndarray):
+    """A pointer to a pointer to the memref descriptor of `array` (the
+    C-interface calling convention)."""
+    from mlir.runtime.np_to_memref import get_ranked_memref_descriptor, make_zero_d_memref_descriptor, as_ctype
+
+    if array.ndim == 0:
+        desc = make_zero_d_memref_descriptor(as_ctype(array.dtype))()
+        desc.allocated = desc.aligned = array.ctypes.data_as(ctypes.POINTER(as_ctype(array.dtype)))
+        desc.offset = ctypes.c_longlong(0)
+    else:
+        desc = get_ranked_memref_descriptor(array)
+    return ctypes.pointer(ctypes.pointer(desc)), desc
+
+
+class CompiledProgram:
+    """A module in the LLVM dialect, JIT-compiled; `call(inputs, outputs)`
+    fills the preallocated output arrays."""
+
+    def __init__(self, llvm_text: str, name: str, extra_libs=(), counter=None):
+        from autoshard.ir import ir, new_context
+        from mlir.execution_engine import ExecutionEngine
+
+        self.ctx = new_context()
+        self.module = ir.Module.parse(llvm_text, self.ctx)
+        self.engine = ExecutionEngine(self.module, opt_level=_OPT_LEVEL,
+                                      shared_libs=mlir_runtime_libs() + list(extra_libs))
+        self._keep = []
+        if counter is not None:
+            cb = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64)(counter)
+            self._keep.append(cb)
+            self.engine.register_runtime("autoshard_mpi_sent", cb)
+        self.engine.initialize()
+        self.name = name
+        self.engine.lookup(name)  # compiles now, so that a timed call is the program alone
+
+    def call(self, inputs: list, outputs: list) -> None:
+        args = []
+        for a in list(inputs) + list(outputs):
+            ptr, desc = descriptor(a)
+            self._keep.append(desc)
+            args.append(ptr)
+        self.engine.invoke(self.name, *args)
+
+
+def _rank_main(workdir: str) -> int:
+    work = Path(workdir)
+    meta = json.loads((work / "meta.json").read_text())
+    libmpi = ctypes.CDLL(meta["libmpi"], mode=ctypes.RTLD_GLOBAL)
+    if libmpi.MPI_Init(None, None) != 0:
+        print("MPI_Init failed", file=sys.stderr)
+        return 1
+    rank = ctypes.c_int()
+    libmpi.MPI_Comm_rank(ctypes.c_int(MPICH_COMM_WORLD), ctypes.byref(rank))
+    r = rank.value
+    sent: dict[int, int] = {}
+
+    def count(ident, nbytes):
+        sent[ident] = sent.get(ident, 0) + nbytes
+
+    program = CompiledProgram((work / "spmd.llvm.mlir").read_text(), meta["function"], [meta["libmpi"]], count)
+    inputs = [np.load(work / f"in.{r}.{i}.npy") for i in range(meta["inputs"])]
+    outputs = [np.zeros(shape, dtype=np.dtype(dt)) for shape, dt in meta["results"]]
+    world = ctypes.c_int(MPICH_COMM_WORLD)
+    libmpi.MPI_Barrier(world)
+    start = time.perf_counter()
+    program.call(inputs, outputs)
+    libmpi.MPI_Barrier(world)
+    seconds = time.perf_counter() - start
+    for k, out in enumerate(outputs):
+        np.save(work / f"out.{r}.{k}.npy", out)
+    (work / f"stats.{r}.json").write_text(json.dumps({"seconds": seconds, "sent": sent}))
+    libmpi.MPI_Finalize()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_rank_main(sys.argv[1]))
