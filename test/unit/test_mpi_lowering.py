@@ -1,0 +1,117 @@
+"""autoshard-to-mpi without running MPI: what it produces, that stock MLIR
+passes take the result to the LLVM dialect, and its located errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from autoshard.api import run_pipeline
+from autoshard.diagnostics import AutoshardError
+from autoshard.ir import ir, new_context
+from autoshard.tools.native import lower_to_llvm
+from autoshard.transforms.mpi_collectives import Collective
+from autoshard.transforms.to_mpi import _walk
+
+SPMD = """
+shard.grid @g(shape = 2x4)
+func.func @f(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4x32xf32>, tensor<4x2xf32>, tensor<16x2xf32>, tensor<4x8xf32>, tensor<1x8xf32>) {
+  %g = shard.all_gather %x on @g grid_axes = [1] gather_axis = 1 : tensor<4x8xf32> -> tensor<4x32xf32>
+  %s = shard.all_slice %x on @g grid_axes = [1] slice_axis = 1 : tensor<4x8xf32> -> tensor<4x2xf32>
+  %t = shard.all_to_all %y on @g grid_axes = [1] split_axis = 1 concat_axis = 0 : tensor<4x8xf32> -> tensor<16x2xf32>
+  %r = shard.all_reduce %y on @g grid_axes = [0, 1] : tensor<4x8xf32> -> tensor<4x8xf32>
+  %c = shard.reduce_scatter %y on @g grid_axes = [1] scatter_axis = 0 : tensor<4x8xf32> -> tensor<1x8xf32>
+  return %g, %s, %t, %r, %c : tensor<4x32xf32>, tensor<4x2xf32>, tensor<16x2xf32>, tensor<4x8xf32>, tensor<1x8xf32>
+}
+"""
+
+
+def _ops(module):
+    out = []
+    _walk(module.operation, out)
+    return [op.name for op in out]
+
+
+def _lowered(text, **options):
+    ctx = new_context()
+    module = ir.Module.parse(text, ctx)
+    run_pipeline(module, "autoshard-to-mpi" + ("{count-bytes}" if options.get("count") else ""))
+    return module
+
+
+def test_every_collective_becomes_point_to_point_mpi():
+    module = _lowered(SPMD, count=True)
+    names = _ops(module)
+    assert not [n for n in names if n.startswith("shard.") and n != "shard.grid"]
+    assert names.count("mpi.comm_split") == 4  # all_slice needs no communicator
+    assert "mpi.send" in names and "mpi.recv" in names
+    assert "mpi.allreduce" not in names  # a ring, so bytes match the cost model
+    assert 'dlti.map = #dlti.map<"MPI:Implementation" = "MPICH">' in str(module)
+    assert "func.func private @autoshard_mpi_sent(i64, i64)" in str(module)
+
+
+def test_the_lowered_module_goes_to_llvm_with_stock_passes():
+    module = _lowered(SPMD)
+    lower_to_llvm(module, "spmd.mlir")
+    assert all(n.startswith("llvm.") for n in _ops(module))
+
+
+def test_output_is_deterministic():
+    assert str(_lowered(SPMD, count=True)) == str(_lowered(SPMD, count=True))
+
+
+def test_unsupported_collective_is_a_located_error():
+    text = """
+shard.grid @g(shape = 4)
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %b = shard.broadcast %x on @g grid_axes = [0] root = [0] : (tensor<4xf32>) -> tensor<4xf32>
+  return %b : tensor<4xf32>
+}
+"""
+    with pytest.raises(AutoshardError, match="cannot lower 'shard.broadcast' to MPI") as err:
+        _lowered(text)
+    assert err.value.loc is not None and err.value.loc.line == 4
+
+
+def test_element_type_without_mpi_datatype_is_a_located_error():
+    text = """
+shard.grid @g(shape = 4)
+func.func @f(%x: tensor<4xi1>) -> tensor<16xi1> {
+  %b = shard.all_gather %x on @g grid_axes = [0] gather_axis = 0 : tensor<4xi1> -> tensor<16xi1>
+  return %b : tensor<16xi1>
+}
+"""
+    with pytest.raises(AutoshardError, match="element type i1 has no MPI datatype") as err:
+        _lowered(text)
+    assert err.value.loc.line == 4
+
+
+def test_nothing_changes_when_one_collective_fails():
+    text = """
+shard.grid @g(shape = 4)
+func.func @f(%x: tensor<4xf32>, %y: tensor<4xi1>) -> (tensor<16xf32>, tensor<16xi1>) {
+  %a = shard.all_gather %x on @g grid_axes = [0] gather_axis = 0 : tensor<4xf32> -> tensor<16xf32>
+  %b = shard.all_gather %y on @g grid_axes = [0] gather_axis = 0 : tensor<4xi1> -> tensor<16xi1>
+  return %a, %b : tensor<16xf32>, tensor<16xi1>
+}
+"""
+    ctx = new_context()
+    module = ir.Module.parse(text, ctx)
+    before = str(module)
+    with pytest.raises(AutoshardError):
+        run_pipeline(module, "autoshard-to-mpi")
+    assert str(module) == before
+
+
+@pytest.mark.parametrize("kind, shapes, expected", [
+    ("all_gather", ((4, 8), (4, 32)), 3 / 4 * 4 * 32 * 4),
+    ("reduce_scatter", ((4, 8), (1, 8)), 3 / 4 * 4 * 8 * 4),
+    ("all_reduce", ((4, 8), (4, 8)), 2 * 3 / 4 * 4 * 8 * 4),
+    ("all_to_all", ((4, 8), (16, 2)), 3 / 4 * 4 * 8 * 4),
+    ("all_slice", ((4, 8), (4, 2)), 0),
+])
+def test_bytes_the_algorithms_send_are_the_cost_models(kind, shapes, expected):
+    from autoshard.tools.run import model_bytes
+
+    c = Collective(kind, (2, 4), (1,), "f32", shapes[0], shapes[1], axis=1, concat_axis=0)
+    assert c.bytes_sent() == pytest.approx(expected)
+    assert model_bytes(c) == pytest.approx(expected)
