@@ -69,6 +69,18 @@ func.func @b(%x: tensor<8x4xf32>) -> tensor<8x4xf32> {
 #-}
 """
 
+CALL = """
+func.func private @pick(%v: tensor<1x50x16xf32>, %i: tensor<1x12xi32>) -> tensor<1x12x16xf32> {
+  %g = tosa.gather %v, %i : (tensor<1x50x16xf32>, tensor<1x12xi32>) -> tensor<1x12x16xf32>
+  return %g : tensor<1x12x16xf32>
+}
+func.func @main(%v: tensor<1x50x16xf32>, %i: tensor<1x12xi32>) -> tensor<1x12x16xf32> {
+  %t = tosa.identity %i : (tensor<1x12xi32>) -> tensor<1x12xi32>
+  %g = func.call @pick(%v, %t) : (tensor<1x50x16xf32>, tensor<1x12xi32>) -> tensor<1x12x16xf32>
+  return %g : tensor<1x12x16xf32>
+}
+"""
+
 INT_ADD = """
 func.func @add(%x: tensor<8x16xi32>) -> tensor<8x16xi32> {
   %c = "tosa.const"() <{values = dense<1000000> : tensor<8x16xi32>}> : () -> tensor<8x16xi32>
@@ -127,6 +139,13 @@ def test_int8_rescale_with_elided_multiplier_and_shift():
     y = run_function(module, "q", dyadic_inputs(ftype, 0), fill_domains=domains.constants)[0]
     # A valid scale neither saturates every element nor rounds all to zero.
     assert y.dtype == np.int8 and np.unique(y).size > 5 and np.abs(y).max() < 127
+
+
+def test_domains_reach_through_calls():
+    assert _verified(CALL).startswith("autoshard-verify @main: 1 result and")
+    module, _ = _func(CALL)
+    main = functions(module)[1]
+    assert input_domains(main).args == {1: Domain(0, 49, "indices of 'tosa.gather' (K = 50)")}
 
 
 def test_table_with_elided_entries_sees_the_whole_input_range():

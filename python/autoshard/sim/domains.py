@@ -222,17 +222,35 @@ def _add(table: dict, key, domain: Domain, loc) -> None:
 
 def input_domains(func_op) -> InputDomains:
     """The domains `func_op`'s arguments and data-less constants must be
-    drawn from for every op of its body to be well-defined."""
+    drawn from for every op of its body -- and of the functions it calls --
+    to be well-defined."""
+    return _domains(func_op, {})
+
+
+def _domains(func_op, done: dict) -> InputDomains:
+    name = func_op.attributes["sym_name"].value
+    if name in done:  # None while in progress: a recursive call adds nothing new
+        return done[name] or InputDomains({}, {})
+    done[name] = None
     block = func_op.regions[0].blocks[0]
     out = InputDomains({}, {})
     for opview in block.operations:
         op = opview.operation
-        for i, operand in enumerate(op.operands):
+        needs = []
+        for i in range(len(op.operands)):
             rule = OPERAND_DOMAINS.get((op.name, i))
             domain = rule(op) if rule is not None else None
-            if domain is None:
-                continue
-            src = _source(operand, block)
+            if domain is not None:
+                needs.append((i, domain))
+        if op.name == "func.call":
+            callee = _callee(func_op, op.attributes["callee"].value)
+            if callee is not None:
+                inner = _domains(callee, done)
+                for key, domain in inner.constants.items():
+                    _add(out.constants, key, domain, op.location)
+                needs.extend(inner.args.items())
+        for i, domain in needs:
+            src = _source(op.operands[i], block)
             if src is None:
                 continue
             kind, key, ordered = src
@@ -241,4 +259,13 @@ def input_domains(func_op) -> InputDomains:
                 # range can be arranged there.
                 domain = Domain(domain.lo, domain.hi, domain.why)
             _add(out.args if kind == "arg" else out.constants, key, domain, op.location)
+    done[name] = out
     return out
+
+
+def _callee(func_op, name: str):
+    for op in func_op.parent.regions[0].blocks[0].operations:
+        op = op.operation
+        if op.name == "func.func" and op.attributes["sym_name"].value == name and op.regions[0].blocks:
+            return op
+    return None

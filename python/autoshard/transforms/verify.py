@@ -329,7 +329,8 @@ def _parse_fresh(text: str, like: ir.Context) -> ir.Module:
 def _largest_error(got: np.ndarray, want: np.ndarray) -> float:
     """max |got - want| over the elements where it is finite (equal
     infinities and NaNs count as agreeing)."""
-    diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, dropped below
+        diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
     diff = diff[np.isfinite(diff)]
     return float(diff.max()) if diff.size else 0.0
 
