@@ -280,9 +280,9 @@ def main(argv=None) -> int:
     try:
         if args.ranks < 1:
             raise AutoshardError(f"--ranks must be positive, got {args.ranks}")
-        from autoshard.tools.opt import _load_plugin
-
         for plugin in args.load_pass_plugin:
+            from autoshard.tools.opt import _load_plugin
+
             _load_plugin(plugin)
         result = run_program(args.input, args.pass_pipeline, args.ranks, args.seed, args.rtol, args.atol,
                              args.function, args.keep)
