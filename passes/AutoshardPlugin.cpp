@@ -236,7 +236,12 @@ void PythonPass::runOnOperation() {
 
   int64_t state = getAnalysis<PipelineStateToken>().id;
   llvm::Expected<llvm::json::Value> reply = PythonChannel::get().call(llvm::json::Object{
-      {"op", "run"}, {"pass", info.name}, {"options", optionValues()}, {"state", state}, {"module", text}});
+      {"op", "run"},
+      {"pass", info.name},
+      {"options", optionValues()},
+      {"state", state},
+      {"module", text},
+      {"allow_unregistered_dialects", getContext().allowsUnregisteredDialects()}});
   if (!reply) {
     module.emitError() << llvm::toString(reply.takeError());
     return signalPassFailure();

@@ -9,7 +9,7 @@ a socket, one JSON object per line each way:
 
     {"op": "check", "pass": P, "options": {...}}            -> {"error": msg|null}
     {"op": "run", "pass": P, "options": {...}, "state": S,
-     "module": text}                                        -> {"module": text|null,
+     "module": text, "allow_unregistered_dialects": bool}   -> {"module": text|null,
                                                                "diagnostics": [...]}
     {"op": "release", "state": S}                           -> {}
 
@@ -33,7 +33,7 @@ import math
 import socket
 import sys
 
-from autoshard.diagnostics import AutoshardError
+from autoshard.diagnostics import AutoshardError, SourceLoc
 from autoshard.ir import ir, new_context
 from autoshard.ir.loader import Diag, DiagnosticCollector, DiagnosticsError, mlir_error_diagnostics, verify_module
 from autoshard.transforms import PASSES, PipelineState
@@ -101,6 +101,10 @@ def registry_source() -> str:
 
 def _diag_json(d: Diag) -> dict:
     loc = d.loc
+    if loc is not None and loc.line == 0:
+        # As autoshard-opt (loader.to_source_loc): MLIR's line 0 means
+        # "somewhere in this file", e.g. the implicit module.
+        loc = SourceLoc(loc.file, 1, 1)
     return {"severity": d.severity, "message": d.message,
             "file": loc.file if loc else None, "line": loc.line if loc else 0, "col": loc.col if loc else 0,
             "notes": [_diag_json(n) for n in d.notes]}
@@ -121,13 +125,15 @@ def _make_pass(name: str, options: dict[str, str]):
     return PASSES[name].from_options(options)
 
 
-def run(name: str, options: dict[str, str], text: str, state_id: int) -> tuple[str | None, list[dict]]:
+def run(name: str, options: dict[str, str], text: str, state_id: int,
+        allow_unregistered_dialects: bool = False) -> tuple[str | None, list[dict]]:
     """Runs pass `name` on the module `text` (printed with locations) as
     autoshard-opt runs one step: the module is re-verified afterwards, and
     an error emitted through MLIR's diagnostic engine fails the pass.
     Returns (new module text with locations, or None on failure; diagnostics)."""
     state = _states.setdefault(state_id, PipelineState())
     ctx = new_context()
+    ctx.allow_unregistered_dialects = allow_unregistered_dialects  # mlir-opt's --allow-unregistered-dialect
     diags: list[Diag] = []
     failure: list[Diag] = []
     output = None
@@ -162,7 +168,8 @@ def handle(request: dict) -> dict:
     if op == "check":
         return {"error": check(request["pass"], request.get("options", {}))}
     if op == "run":
-        text, diagnostics = run(request["pass"], request.get("options", {}), request["module"], request["state"])
+        text, diagnostics = run(request["pass"], request.get("options", {}), request["module"], request["state"],
+                                request.get("allow_unregistered_dialects", False))
         return {"module": text, "diagnostics": diagnostics}
     if op == "release":
         _states.pop(request["state"], None)
