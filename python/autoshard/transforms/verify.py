@@ -158,6 +158,8 @@ class _Tally:
 
     def line(self, name: str, rtol: float, atol: float) -> str:
         grid = self.grid
+        if not self.results + self.intermediates:
+            return f"autoshard-verify @{name}: no result to compare"
         what = _count(self.results, "result")
         if self.intermediates:
             what += f" and {_count(self.intermediates, 'intermediate value')}"
