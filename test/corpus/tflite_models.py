@@ -105,17 +105,19 @@ def resnet_basic_block_int8() -> Func:
 
 
 def _resnet_small(quant: bool) -> Func:
-    """Keras ResNet-style classifier on 1x128x128x3: Conv 7x7/2 'same'
-    (BN folded, ReLU), MaxPool 3x3/2 'same', blocks 64, 64, 128/2, 256/2,
-    GlobalAveragePooling2D, Dense 256 -> 10."""
+    """Keras ResNet-style classifier on 1x128x128x3, stem as in
+    keras.applications.ResNet: ZeroPadding2D(3), Conv 7x7/2 'valid' (BN
+    folded, ReLU), ZeroPadding2D(1), MaxPool 3x3/2 'valid'; then blocks 64,
+    64, 128/2, 256/2, GlobalAveragePooling2D, Dense 256 -> 10."""
     f = new_func()
     q = Tfl(f)
     x = model_input(f, (1, 128, 128, 3), "i8" if quant else "f32")
     if quant:
         q.set_zp(x, -1)
-    y = q.conv(x, 64, 7, 2)
-    pb, pa, _ = (0, 1, 0)  # TF 'SAME' for 3x3/2 on 64: one row/column after
-    y = q.keep_zp(y, f.max_pool2d(y, (3, 3), (2, 2), (pb, pa, pb, pa)))
+    y = q.zero_pad(x, 3)
+    y = q.conv(y, 64, 7, 2, padding="valid")
+    y = q.zero_pad(y, 1)
+    y = q.max_pool_valid(y, 3, 2)
     for cout, stride in ((64, 1), (64, 1), (128, 2), (256, 2)):
         y = _block(q, y, cout, stride)
     pooled = q.set_zp(q.mean_hw(y), -128)

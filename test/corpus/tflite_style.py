@@ -109,6 +109,19 @@ class Tfl:
         y = f.conv2d(x, w, b, pad=pads, stride=(stride, stride), x_zp=self.zp_of(x))
         return self.requant_conv(y, cout, relu)
 
+    def zero_pad(self, x: V, p: int) -> V:
+        """ZeroPadding2D(p): tosa.pad with the zero point as pad value."""
+        f = self.f
+        value = f.splat(self.zp_of(x), (1,), "i8") if x.dt == "i8" else f.splat(0.0, (1,))
+        return self.keep_zp(x, f.pad(x, ((0, 0), (p, p), (p, p), (0, 0)), value))
+
+    def max_pool_valid(self, x: V, k: int, s: int) -> V:
+        f = self.f
+        extra = (x.shape[1] - k) % s
+        if extra:
+            x = self.keep_zp(x, f.slice(x, (0, 0, 0, 0), (x.shape[0], x.shape[1] - extra, x.shape[2] - extra, x.shape[3])))
+        return self.keep_zp(x, f.max_pool2d(x, (k, k), (s, s), (0, 0, 0, 0)))
+
     def layer_norm(self, x: V, eps: float = 1e-5) -> V:
         f = self.f
         n, ax = x.shape[-1], len(x.shape) - 1
