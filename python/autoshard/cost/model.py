@@ -25,9 +25,9 @@ memory = bytes per device.  Resharding cost = the sum over the steps
 from __future__ import annotations
 
 from functools import lru_cache
-from math import prod
 
 from autoshard.cost.cluster import Cluster
+from autoshard.rules.factor import numel
 from autoshard.sharding import Grid, Sharding
 from autoshard.sharding.reshard import ReshardError, Step, plan_reshard
 
@@ -35,8 +35,8 @@ from autoshard.sharding.reshard import ReshardError, Step, plan_reshard
 def collective_cost(cluster: Cluster, grid: Grid, step: Step, shape, itemsize: int) -> float:
     n = grid.group_size(step.axes)
     link = cluster.group_link(step.axes)
-    bytes_in = prod(step.before.local_shape(grid, shape)) * itemsize
-    bytes_out = prod(step.after.local_shape(grid, shape)) * itemsize
+    bytes_in = numel(step.before.local_shape(grid, shape)) * itemsize
+    bytes_out = numel(step.after.local_shape(grid, shape)) * itemsize
     frac = (n - 1) / n
     if step.kind == "all_gather":
         return (n - 1) * link.alpha + frac * bytes_out * link.beta
@@ -76,4 +76,4 @@ class CostModel:
         return sum(collective_cost(self.cluster, self.grid, s, shape, itemsize) for s in steps)
 
     def local_bytes(self, shape, itemsize: int, sh: Sharding) -> int:
-        return prod(sh.local_shape(self.grid, shape)) * itemsize
+        return numel(sh.local_shape(self.grid, shape)) * itemsize

@@ -87,9 +87,9 @@ def tensor_info(t: ir.Type) -> TensorInfo | None:
         return None
     rt = ir.RankedTensorType(t)
     elem = str(rt.element_type)
-    shape = tuple(rt.shape)
-    if any(s < 0 for s in shape):
-        return None  # dynamic: never sharded, passed through replicated
+    # A dynamic dimension is -1: never split (rules and Sharding.check refuse
+    # it), counted as 1 in sizes; the other dimensions may still be split.
+    shape = tuple(s if s >= 0 else -1 for s in rt.shape)
     return TensorInfo(shape, elem, _ITEMSIZE.get(elem, 4))
 
 
@@ -165,8 +165,6 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
             if sval not in shardings:
                 raise AutoshardError("shard.shard needs its sharding from a shard.sharding op in the same function", op.location)
             sh = shardings[sval]
-            if _is_ranked(src.type) and any(s < 0 for s in ir.RankedTensorType(src.type).shape):
-                raise AutoshardError("dynamic shapes cannot be sharded", op.location)
             t = tensor_info(src.type)
             if t is None:
                 raise AutoshardError("only ranked tensors can be sharded", op.location)

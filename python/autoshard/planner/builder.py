@@ -24,7 +24,7 @@ from autoshard.cost import CostModel
 from autoshard.graph import FuncGraph
 from autoshard.rules import FactorRule, rule_for
 from autoshard.rules.tosa import source as source_rule
-from autoshard.rules.factor import OpInfo
+from autoshard.rules.factor import OpInfo, numel
 from autoshard.sharding import Sharding
 from autoshard.solver import FORBIDDEN_COST, Problem, Solution
 
@@ -249,10 +249,7 @@ def build_problem(graph: FuncGraph, model: CostModel, usage_limit: int | None,
 
 
 def _numel(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+    return numel(shape)
 
 
 def decode(pp: PlanProblem, solution: Solution) -> Plan:

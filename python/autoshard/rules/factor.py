@@ -39,6 +39,12 @@ from autoshard.sharding import Grid, Sharding
 Strategy = tuple[tuple[int, ...], ...]  # per factor: grid axes, major to minor
 
 
+def numel(shape) -> int:
+    """Elements of a shape, a dynamic dimension (negative) counted as 1: the
+    sizes autoshard can know.  Dynamic dimensions are never split."""
+    return prod(s if s >= 0 else 1 for s in shape)
+
+
 @dataclass(frozen=True)
 class TensorInfo:
     shape: tuple[int, ...]
@@ -47,7 +53,7 @@ class TensorInfo:
 
     @property
     def nbytes(self) -> int:
-        return prod(self.shape) * self.itemsize
+        return numel(self.shape) * self.itemsize
 
 
 @dataclass(frozen=True)

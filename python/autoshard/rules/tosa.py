@@ -5,10 +5,10 @@ Adding an op is one entry in RULES: a function OpInfo -> FactorRule | None.
 
 from __future__ import annotations
 
-from math import gcd, prod
+from math import gcd
 from typing import Callable
 
-from autoshard.rules.factor import Factor, FactorRule, OpInfo
+from autoshard.rules.factor import Factor, FactorRule, OpInfo, numel
 from autoshard.rules.tosa_data import RULES as DATA_RULES
 from autoshard.rules.tosa_nn import RULES as NN_RULES
 
@@ -41,7 +41,7 @@ def elementwise(op: OpInfo) -> FactorRule | None:
             operands.append(None)
             continue
         operands.append(tuple(d if t.shape[d] == out.shape[d] else None for d in range(len(out.shape))))
-    return FactorRule(factors, tuple(operands), (tuple(range(len(out.shape))),), prod(out.shape))
+    return FactorRule(factors, tuple(operands), (tuple(range(len(out.shape))),), numel(out.shape))
 
 
 def source(op: OpInfo) -> FactorRule | None:
@@ -91,7 +91,7 @@ def reduction(kind: str):
             Factor(f"d{d}", s, reduction=kind if d == axis else None) for d, s in enumerate(x.shape)
         )
         result = tuple(None if d == axis else d for d in range(len(x.shape)))
-        return FactorRule(factors, (tuple(range(len(x.shape))),), (result,), prod(x.shape))
+        return FactorRule(factors, (tuple(range(len(x.shape))),), (result,), numel(x.shape))
 
     return rule
 

@@ -12,9 +12,8 @@ replicated, is always there too: the solver picks.
 
 from __future__ import annotations
 
-from math import prod
 
-from autoshard.rules.factor import Factor, FactorRule, OpInfo
+from autoshard.rules.factor import Factor, FactorRule, OpInfo, numel
 
 
 def _movement(op: OpInfo, moved: set[int], data_operands: int = 1) -> FactorRule | None:
@@ -102,7 +101,7 @@ def resize(op: OpInfo) -> FactorRule | None:
         return None
     factors = (Factor("n", x.shape[0]), Factor("c", x.shape[3]))
     operands = ((0, None, None, 1),) + (None,) * (len(op.operands) - 1)
-    return FactorRule(factors, operands, ((0, None, None, 1),), 4 * prod(out.shape))
+    return FactorRule(factors, operands, ((0, None, None, 1),), 4 * numel(out.shape))
 
 
 def argmax(op: OpInfo) -> FactorRule | None:
@@ -115,7 +114,7 @@ def argmax(op: OpInfo) -> FactorRule | None:
     kept = [d for d in range(len(x.shape)) if d != axis]
     factors = tuple(Factor(f"d{d}", x.shape[d]) for d in kept)
     operand = tuple(None if d == axis else kept.index(d) for d in range(len(x.shape)))
-    return FactorRule(factors, (operand,), (tuple(range(len(kept))),), prod(x.shape))
+    return FactorRule(factors, (operand,), (tuple(range(len(kept))),), numel(x.shape))
 
 
 RULES = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from math import prod
 
-from autoshard.rules.factor import Factor, FactorRule, OpInfo, Window
+from autoshard.rules.factor import Factor, FactorRule, OpInfo, numel, Window
 
 
 def _ints(op: OpInfo, key: str, n: int) -> tuple[int, ...] | None:
@@ -70,7 +70,7 @@ def conv(n_spatial: int):
             _bias_dims(op.operands[2], OC, f_oc),
         ) + (None,) * (len(op.operands) - 3)
         result = (0, *sp_dims, f_oc)
-        flops = 2 * prod(out.shape) * prod(kernel) * IC
+        flops = 2 * numel(out.shape) * prod(kernel) * IC
         return FactorRule(factors, operands, (result,), flops, tuple(windows), tuple(t.shape if t else None for t in op.operands))
 
     return rule
@@ -94,7 +94,7 @@ def depthwise_conv2d(op: OpInfo) -> FactorRule | None:
         (None, None, f_c, None),
         _bias_dims(op.operands[2], C * M, f_c),
     ) + (None,) * (len(op.operands) - 3)
-    flops = 2 * prod(out.shape) * w.shape[0] * w.shape[1]
+    flops = 2 * numel(out.shape) * w.shape[0] * w.shape[1]
     return FactorRule(factors, operands, ((0, *sp_dims, f_c),), flops, tuple(windows),
                       tuple(t.shape if t else None for t in op.operands))
 
@@ -110,7 +110,7 @@ def transpose_conv2d(op: OpInfo) -> FactorRule | None:
     N, IC, OC = x.shape[0], x.shape[3], w.shape[0]
     factors = (Factor("n", N), Factor("oc", OC), Factor("ic", IC, reduction="sum"))
     operands = ((0, None, None, 2), (1, None, None, 2), _bias_dims(op.operands[2], OC, 1)) + (None,) * (len(op.operands) - 3)
-    flops = 2 * prod(x.shape) * w.shape[1] * w.shape[2] * OC
+    flops = 2 * numel(x.shape) * w.shape[1] * w.shape[2] * OC
     return FactorRule(factors, operands, ((0, None, None, 1),), flops)
 
 
@@ -133,7 +133,7 @@ def pool(kind: str):
         f_c = 1 + len(sp_factors)
         factors = (Factor("n", x.shape[0]), *sp_factors, Factor("c", x.shape[3]))
         operands = ((0, *sp_dims, f_c),) + (None,) * (len(op.operands) - 1)
-        flops = prod(out.shape) * prod(kernel)
+        flops = numel(out.shape) * prod(kernel)
         return FactorRule(factors, operands, ((0, *sp_dims, f_c),), flops, tuple(windows),
                           tuple(t.shape if t else None for t in op.operands))
 

@@ -29,7 +29,8 @@ from autoshard.transforms.common import entry_functions, grid_or_error, resolve_
 
 _STRUCTURAL_ATTRS = ("function_type", "arg_attrs", "res_attrs", "sym_name")
 def _tensor_type(shape, elem_type) -> ir.Type:
-    return ir.RankedTensorType.get(list(shape), elem_type)
+    dynamic = ir.ShapedType.get_dynamic_size()
+    return ir.RankedTensorType.get([s if s >= 0 else dynamic for s in shape], elem_type)
 
 
 class _Emitter:
