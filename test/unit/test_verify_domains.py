@@ -81,6 +81,15 @@ func.func @main(%v: tensor<1x50x16xf32>, %i: tensor<1x12xi32>) -> tensor<1x12x16
 }
 """
 
+# One argument is both a divisor and a shift amount: the domains intersect.
+DIV_SHIFT = """
+func.func @ds(%a: tensor<8x8xi32>, %b: tensor<8x8xi32>) -> tensor<8x8xi32> {
+  %q = tosa.intdiv %a, %b : (tensor<8x8xi32>, tensor<8x8xi32>) -> tensor<8x8xi32>
+  %s = tosa.logical_left_shift %q, %b : (tensor<8x8xi32>, tensor<8x8xi32>) -> tensor<8x8xi32>
+  return %s : tensor<8x8xi32>
+}
+"""
+
 INT_ADD = """
 func.func @add(%x: tensor<8x16xi32>) -> tensor<8x16xi32> {
   %c = "tosa.const"() <{values = dense<1000000> : tensor<8x16xi32>}> : () -> tensor<8x16xi32>
@@ -146,6 +155,12 @@ def test_domains_reach_through_calls():
     module, _ = _func(CALL)
     main = functions(module)[1]
     assert input_domains(main).args == {1: Domain(0, 49, "indices of 'tosa.gather' (K = 50)")}
+
+
+def test_divisor_and_shift_amount_domains_intersect():
+    assert _verified(DIV_SHIFT, grid="2x2").startswith("autoshard-verify @ds: 1 result and")
+    _, f = _func(DIV_SHIFT)
+    assert input_domains(f).args == {1: Domain(1, 4, "divisor of 'tosa.intdiv'")}
 
 
 def test_table_with_elided_entries_sees_the_whole_input_range():

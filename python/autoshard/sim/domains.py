@@ -142,6 +142,19 @@ def _table_input(op):
     return Domain(-(1 << (elem.width - 1)), (1 << (elem.width - 1)) - 1, "input of 'tosa.table'")
 
 
+def _shift_amount(op):
+    # TOSA shifts: REQUIRE(0 <= b && b <= width - 1) for a width-bit operand.
+    elem = _elem(op.operands[0])
+    if not _is_int(elem):
+        return None
+    return Domain(0, elem.width - 1, f"shift amount of '{op.name}'")
+
+
+def _divisor(op):
+    # TOSA INTDIV: REQUIRE(b != 0); the positive ones keep the range simple.
+    return Domain(1, 4, "divisor of 'tosa.intdiv'")
+
+
 OPERAND_DOMAINS = {
     ("tosa.gather", 1): _gather_indices,
     ("tosa.scatter", 1): _scatter_indices,
@@ -151,6 +164,10 @@ OPERAND_DOMAINS = {
     ("tosa.rescale", 4): _zero_point(-1, "output_unsigned"),
     ("tosa.table", 0): _table_input,
     ("tosa.mul", 2): _mul_shift,
+    ("tosa.intdiv", 1): _divisor,
+    ("tosa.logical_left_shift", 1): _shift_amount,
+    ("tosa.logical_right_shift", 1): _shift_amount,
+    ("tosa.arithmetic_right_shift", 1): _shift_amount,
     ("tosa.matmul", 2): _zero_point(0),
     ("tosa.matmul", 3): _zero_point(1),
     ("tosa.conv2d", 3): _zero_point(0),
