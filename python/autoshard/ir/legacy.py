@@ -52,7 +52,18 @@ def _zero_point_const(elem: str, name: str) -> str:
     return f'{name} = "tosa.const"() <{{values = dense<{zero}> : tensor<1x{elem}>}}> : () -> tensor<1x{elem}>'
 
 
-def upgrade_legacy_text(text: str) -> str:
+def _loc_suffix(source_name: str | None, line: int, col: int) -> str:
+    """` loc("file":L:C)` for a hoisted op, so that verifier errors point at
+    the sharding the user wrote, not at the func line it was moved to."""
+    if source_name is None:
+        return ""
+    escaped = source_name.replace("\\", "\\\\").replace('"', '\\"')
+    return f' loc("{escaped}":{line}:{col})'
+
+
+def upgrade_legacy_text(text: str, source_name: str | None = None) -> str:
+    """`text` in LLVM 22 syntax.  With `source_name`, hoisted ops carry the
+    location (in that file) of the text they replace."""
     if "mesh." not in text and "tosa.matmul" not in text:
         return text
     lines = text.split("\n")
@@ -76,6 +87,7 @@ def upgrade_legacy_text(text: str) -> str:
             hoisted.setdefault(func_line, []).append(
                 f"{name} = shard.sharding @{body['grid']} split_axes = {body['split']}"
                 f"{_partial_attrs(body['kind'], body['axes'])} : !shard.sharding"
+                f"{_loc_suffix(source_name, i + 1, m.start('body'))}"
             )
             return f"shard.shard{m.group(1)}{name}"
 

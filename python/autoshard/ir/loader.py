@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from autoshard.diagnostics import AutoshardError, SourceLoc, source_loc
+from autoshard.ir.abort_guard import locate_abort, parse_survives
 from autoshard.ir import ir
 
 
@@ -129,7 +130,8 @@ def load_module(
     text = pad_to_position(text, line, col)
     upgrade = _legacy_upgrader()
     if upgrade is not None:
-        text = upgrade(text)
+        text = upgrade(text, source_name)
+    _refuse_what_would_abort(text, source_name, ctx, line, col)
     with ctx, DiagnosticCollector(ctx, source_name) as collected:
         try:
             module = _parse_implicit_module(text, source_name)
@@ -141,6 +143,26 @@ def load_module(
     if warnings is not None:
         warnings.extend(collected.diagnostics)
     return module
+
+
+def _refuse_what_would_abort(text: str, source_name: str, ctx, line: int, col: int) -> None:
+    """A located ParseError instead of the process dying in one of the
+    bindings' asserting verifiers (see `abort_guard`)."""
+
+    def parse_and_verify():
+        with ctx, DiagnosticCollector(ctx, source_name):
+            _parse_implicit_module(text, source_name).operation.verify()
+
+    if parse_survives(parse_and_verify):
+        return
+    site = locate_abort(text)
+    if site is not None:
+        diag = Diag("error", f"{site.message}; MLIR's verifier would abort on this op",
+                    SourceLoc(source_name, site.line, site.col))
+    else:
+        diag = Diag("error", "MLIR's verifier crashed on this input (an assertion inside the bindings);"
+                    " autoshard cannot tell which op caused it", SourceLoc(source_name, line, col))
+    raise ParseError([diag])
 
 
 def _legacy_upgrader():
