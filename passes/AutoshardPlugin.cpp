@@ -118,16 +118,16 @@ public:
   LogicalResult initialize(MLIRContext *context) override {
     llvm::Expected<llvm::json::Value> reply = PythonChannel::get().call(
         llvm::json::Object{{"op", "check"}, {"pass", info.name}, {"options", optionValues()}});
-    std::string error;
+    std::string error; // Python's messages name the pass already
     if (!reply)
-      error = llvm::toString(reply.takeError());
+      error = "pass '" + std::string(info.name) + "': " + llvm::toString(reply.takeError());
     else if (const llvm::json::Object *object = reply->getAsObject())
       error = object->getString("error").value_or("").str();
     else
-      error = "malformed reply from autoshard's Python process";
+      error = "pass '" + std::string(info.name) + "': malformed reply from autoshard's Python process";
     if (error.empty())
       return success();
-    emitError(UnknownLoc::get(context)) << "pass '" << info.name << "': " << error;
+    emitError(UnknownLoc::get(context)) << error;
     return failure();
   }
 
