@@ -29,13 +29,18 @@ import numpy as np
 
 from autoshard.diagnostics import AutoshardError
 
-LOWERING = (
+# Two halves: booleans are widened to bytes on the loops in between
+# (bool_memrefs.py: MLIR 22.1.8 aborts lowering a store of an i1).
+TO_LOOPS = (
     "builtin.module(convert-shard-to-mpi,"
     "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor),"
     "canonicalize,"
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{modify-public-functions},"
-    "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
+    "func.func(convert-linalg-to-loops))"
+)
+TO_LLVM = (
+    "builtin.module(expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
     "convert-scf-to-cf,convert-cf-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-func-to-llvm,"
     "convert-to-llvm,reconcile-unrealized-casts)"
 )
@@ -96,30 +101,46 @@ def prepare_entry(module, name: str) -> None:
     raise AutoshardError(f"no function @{name} in the module")
 
 
-def lower_to_llvm(module, source_name: str) -> None:
-    """Stock MLIR 22 passes to the LLVM dialect, in place; AutoshardError
-    (located) on a failure or on anything left outside the LLVM dialect."""
+def _run(module, pipeline: str, source_name: str) -> None:
     from autoshard.ir import ir, passmanager
     from autoshard.ir.loader import mlir_error_diagnostics
 
     try:
         with module.context:
-            passmanager.PassManager.parse(LOWERING).run(module.operation)
+            passmanager.PassManager.parse(pipeline).run(module.operation)
     except ir.MLIRError as err:
         diags = mlir_error_diagnostics(err, source_name)
         first = next((d for d in diags if d.severity == "error"), None)
         raise AutoshardError(f"lowering to LLVM failed: {first.message if first else err}",
                              first.loc if first else None) from None
+
+
+def lower_to_llvm(module, source_name: str) -> str:
+    """The module lowered by stock MLIR 22 passes to the LLVM dialect, as
+    text; AutoshardError (located) on a failure or on anything left outside
+    the LLVM dialect.  `module` is consumed."""
+    from autoshard.ir import ir, new_context
+    from autoshard.tools.bool_memrefs import widen_booleans
+
+    _run(module, TO_LOOPS, source_name)
     # The grid symbol has no runtime meaning once the device queries are lowered.
     for op in list(module.body.operations):
         if op.operation.name == "shard.grid":
             op.operation.erase()
+    text = widen_booleans(module.operation.get_asm(enable_debug_info=True))
+    ctx = new_context()
+    try:
+        loops = ir.Module.parse(text, ctx)
+    except ir.MLIRError as err:  # a bug of the rewrite, not of the input
+        raise RuntimeError(f"widening booleans produced invalid IR: {err}") from None
+    _run(loops, TO_LLVM, source_name)
     ops: list = []
-    _walk(module.operation, ops)
+    _walk(loops.operation, ops)
     for op in ops:
         if not op.name.startswith("llvm."):
             raise AutoshardError(f"lowering to LLVM failed: '{op.name}' was not converted by the stock MLIR passes",
                                  op.location)
+    return str(loops)
 
 
 def descriptor(array: np.ndarray):

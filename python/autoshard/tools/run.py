@@ -183,17 +183,16 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     described = [(op.location, describe(module, op)) for op in collectives(module)]
     ToMPIPass(count_bytes=True).run(module, state)
     prepare_entry(module, name)
-    lower_to_llvm(module, path)
-    spmd_llvm = str(module)
+    spmd_llvm = lower_to_llvm(module, path)
 
     _strip_annotations(original)
     prepare_entry(original, name)
-    lower_to_llvm(original, path)
+    original_llvm = lower_to_llvm(original, path)
     mpiexec, libmpi = mpich_paths()
 
     expected = [np.zeros(tuple(ir.RankedTensorType(t).shape), dtype=np_dtype(ir.RankedTensorType(t).element_type))
                 for t in ftype.results]
-    program = CompiledProgram(str(original), name)
+    program = CompiledProgram(original_llvm, name)
     start = time.perf_counter()
     program.call([np.ascontiguousarray(x) for x in inputs], expected)
     original_seconds = time.perf_counter() - start

@@ -38,8 +38,10 @@ from math import prod
 
 COUNT_FUNC = "autoshard_mpi_sent"
 
-# MPI datatypes upstream's lowering knows (MPIToLLVM getDataType).
-MPI_ELEMENT_TYPES = {"f32": 4, "f64": 8, "i8": 1, "i16": 2, "i32": 4, "i64": 8}
+# Element types upstream's MPI lowering has a datatype for (MPIToLLVM
+# getDataType), and their bytes.  i1 buffers are bytes by the time the mpi
+# ops are lowered (tools/bool_memrefs.py), so they travel as MPI_INT8_T.
+MPI_ELEMENT_TYPES = {"f32": 4, "f64": 8, "i1": 1, "i8": 1, "i16": 2, "i32": 4, "i64": 8}
 
 _FLOAT_OPS = {"sum": "arith.addf", "average": "arith.addf", "product": "arith.mulf",
               "max": "arith.maximumf", "min": "arith.minimumf"}
@@ -48,7 +50,14 @@ _INT_OPS = {"sum": "arith.addi", "average": "arith.addi", "product": "arith.muli
             "bitwise_or": "arith.ori", "bitwise_xor": "arith.xori"}
 
 
+# Booleans reduce as numpy's bool arrays do (the simulator's semantics).
+_BOOL_OPS = {"sum": "arith.ori", "max": "arith.ori", "min": "arith.andi", "product": "arith.andi",
+             "bitwise_and": "arith.andi", "bitwise_or": "arith.ori", "bitwise_xor": "arith.xori"}
+
+
 def reduction_op(kind: str, elem: str) -> str | None:
+    if elem == "i1":
+        return _BOOL_OPS.get(kind)
     return (_FLOAT_OPS if elem.startswith("f") else _INT_OPS).get(kind)
 
 
