@@ -200,8 +200,11 @@ def test_internal_error_keeps_earlier_chunks_messages(files, monkeypatch):
     registry = dict(REGISTRY, **{CrashOnAdd.name: CrashOnAdd})
     code = run([path, "--split-input-file", "--warn-funcs", "--crash-on-add"], io.StringIO(), out, err, registry=registry)
     assert code == 2 and out.getvalue() == ""
+    # Warnings are printed when they happen: also those of the chunk the
+    # bug stopped.
     assert err.getvalue() == (
         f"{path}:2:1: warning: function seen\nfunc.func @g() {{\n^\n"
+        f"{path}:7:1: warning: function seen\nfunc.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {{\n^\n"
         f"{path}: error: internal error: in pass 'crash-on-add': IndexError: bad index\n"
     )
 

@@ -34,14 +34,12 @@ def test_quoted_and_braced_values_keep_their_spaces_and_commas():
     "text, what, column",
     [
         ("autoshard", "expected pass pipeline to be wrapped", 1),
-        ("func.func(cse)", "expected pass pipeline to be wrapped", 1),
+        ("cse", "expected pass pipeline to be wrapped", 1),
         ("builtin.module(cse", "expected ',' or ')'", 19),
         ("builtin.module(cse,)", "expected a pass or operation name", 20),
         ("builtin.module(cse) x", "unexpected text after the pipeline", 21),
         ("builtin.module(cse{a=1)", "missing '}'", 19),
         ("builtin.module(cse{a='1})", "missing '}'", 19),
-        ("builtin.module(tosa.add(cse))", "cannot nest a pipeline on 'tosa.add'", 16),
-        ("builtin.module(func.func(func.func(cse)))", "cannot nest a pipeline on 'func.func'", 26),
         ("builtin.module(cse{=1})", "expected an option name before '='", 20),
     ],
 )

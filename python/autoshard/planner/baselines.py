@@ -6,14 +6,28 @@ their output columns `n` and their contraction `k` on the largest grid axis
 (the column-split first layer feeds the row-split second one with no
 communication, and the second leaves a partial sum that one all_reduce or
 reduce_scatter finishes); every other grid axis splits the batch dimension
-(`batch` if it divides, otherwise `m`).  Only the matmuls are pinned: the
-solver places everything else at its best, so the baseline is the cheapest
-plan with Megatron's matmul shardings.
+(`batch` if it divides, otherwise `m`).
+
+Costing it needs no second solve: `megatron_cost` takes the problem already
+built for the autoshard plan, pins the matmul nodes to Megatron's strategies
+and chooses every other node greedily (iterated conditional modes: each
+node in turn takes its cheapest strategy given its neighbours, from the
+autoshard plan as the starting point, until nothing changes).  Memory is not
+constrained; the report says when the baseline's peak exceeds the budget.
+The result is an upper bound on the cheapest plan with Megatron's matmul
+shardings (a solver could only do better with the same pins).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from autoshard.graph import FuncGraph
+from autoshard.solver import FORBIDDEN_COST, evaluate
+
+# Greedy sweeps over all nodes; each one can only lower the cost, and a plan
+# of chained blocks settles in a handful.
+_MAX_SWEEPS = 20
 
 
 def megatron_filter(graph: FuncGraph):
@@ -43,3 +57,50 @@ def megatron_filter(graph: FuncGraph):
         return chosen or strategies
 
     return keep
+
+
+def megatron_cost(pp, start) -> tuple[int, int] | None:
+    """(cost ps, peak bytes) of the Megatron baseline for the PlanProblem
+    `pp`, starting from the assignment `start`; None when Megatron does not
+    apply (no matmul, or a trivial tensor-parallel axis) or no pinned plan
+    avoids a forbidden resharding."""
+    keep = megatron_filter(pp.graph)
+    if keep is None:
+        return None
+    allowed: list[list[int]] = []
+    for node in pp.nodes:
+        options = list(range(len(node.results)))
+        if node.kind == "op" and node.rule is not None:
+            op = pp.graph.ops[node.ref]
+            kept = keep(op, node.rule, list(node.strategies))
+            options = [j for j, s in enumerate(node.strategies) if s in kept]
+        allowed.append(options)
+    choice = [s if s in allowed[i] else allowed[i][0] for i, s in enumerate(start)]
+    choice = _greedy(pp.problem, allowed, choice)
+    cost, peak = evaluate(pp.problem, choice)
+    return None if cost >= FORBIDDEN_COST else (cost, peak)
+
+
+def _greedy(problem, allowed: list[list[int]], choice: list[int]) -> list[int]:
+    """Iterated conditional modes over the nodes with more than one option."""
+    n = problem.num_nodes
+    incident: list[list[tuple[np.ndarray, int, bool]]] = [[] for _ in range(n)]
+    for (u, v), flat in zip(problem.edges.tolist(), problem.edge_costs):
+        mat = np.asarray(flat, dtype=np.int64).reshape(len(problem.costs[u]), len(problem.costs[v]))
+        incident[u].append((mat, v, True))
+        incident[v].append((mat, u, False))
+    free = [i for i in range(n) if len(allowed[i]) > 1]
+    for _ in range(_MAX_SWEEPS):
+        changed = False
+        for i in free:
+            options = np.asarray(allowed[i])
+            local = np.asarray(problem.costs[i], dtype=np.int64)[options].copy()
+            for mat, other, outgoing in incident[i]:
+                local += mat[options, choice[other]] if outgoing else mat[choice[other], options]
+            best = int(options[int(np.argmin(local))])
+            if best != choice[i] and local.min() < local[allowed[i].index(choice[i])]:
+                choice[i] = best
+                changed = True
+        if not changed:
+            break
+    return choice

@@ -1,16 +1,67 @@
-"""The human-readable plan report: per op the chosen sharding and its costs,
-then totals, and the modelled cost of baseline plans for comparison."""
+"""The plan report: what the solver chose and what the cost model says it
+costs, as data, as a text table, and as a dataflow graph.
+
+`plan_report` returns a `Report`: a `str` (the text table, so that printing
+it or searching it works as for any report) that also carries `data`, a
+JSON-ready dict, and `graph`, a `PlanGraph` (planner/report_graph.py).
+
+The data (times in seconds, sizes in bytes, per device):
+- `ops`: per problem node (an argument, an op, a user's `shard.shard`
+  annotation or a returned value): `id`, `kind`, `name`, `loc`, `strategy`, `operands` and `results`
+  (shardings), `compute_s`, `communication_s` (the resharding paid on the
+  edges into it), `memory_bytes` (its results).
+- `edges`: every tensor edge `producer` -> `consumer` (ids of `ops`) with
+  the producer's `sharding`, the one the consumer `needed`, and the indices
+  of its `collectives`.
+- `collectives`: every collective the plan implies: `kind`,
+  `axes` (grid axes), `producer`/`consumer`, `shape`, `before` and
+  `after` shardings, `bytes_in`/`bytes_out` (the per-device piece before and
+  after), `time_s`.
+- `totals`, `solver` (status, objective, bound, gap, seconds), `baselines`.
+Everything is deterministic except `solver.seconds` (the wall clock).
+"""
 
 from __future__ import annotations
 
+from math import prod
+
+from autoshard.cost.model import collective_cost
 from autoshard.diagnostics import source_loc
-from autoshard.planner.builder import PS_PER_S, Plan, PlanProblem
+from autoshard.planner.builder import PS_PER_S, Plan, PlanProblem, operand_requirement
+from autoshard.planner.report_graph import PlanGraph
+from autoshard.sharding.reshard import plan_reshard
 from autoshard.solver import evaluate
 from autoshard.units import format_bytes
 
+REPORT_KIND = "autoshard-plan"
 
-def _ms(ps: float) -> str:
-    return f"{ps / PS_PER_S * 1e3:.6f} ms"
+
+class Report(str):
+    """A text report that also carries its content as data (for JSON) and,
+    for plans, the dataflow graph."""
+
+    data: dict
+    graph: PlanGraph | None
+
+    def __new__(cls, text: str, data: dict, graph: PlanGraph | None = None):
+        obj = super().__new__(cls, text)
+        obj.data = data
+        obj.graph = graph
+        return obj
+
+
+def format_seconds(seconds: float) -> str:
+    """A duration with a unit that keeps 3-4 significant digits readable."""
+    if seconds == 0:
+        return "0 s"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if abs(seconds) >= scale:
+            return f"{seconds / scale:.2f} {unit}"
+    return f"{seconds * 1e12:.0f} ps"
+
+
+def _s(ps: float) -> float:
+    return ps / PS_PER_S
 
 
 def edge_costs_into(pp: PlanProblem, choice) -> dict[int, int]:
@@ -18,47 +69,167 @@ def edge_costs_into(pp: PlanProblem, choice) -> dict[int, int]:
     into: dict[int, int] = {}
     for (u, v), mat in zip(pp.problem.edges, pp.problem.edge_costs):
         kv = len(pp.nodes[v].results)
-        into[v] = into.get(v, 0) + int(mat[choice[u] * kv + choice[v]])
+        into[int(v)] = into.get(int(v), 0) + int(mat[choice[u] * kv + choice[v]])
     return into
 
 
-def plan_report(pp: PlanProblem, plan: Plan, budget: int | None, baselines: dict[str, int | None]) -> str:
+def _node_rows(pp: PlanProblem, choice, into) -> list[dict]:
     graph, grid = pp.graph, pp.graph.grid
-    choice = plan.node_choice
-    into = edge_costs_into(pp, choice)
-    lines = [f"autoshard plan for @{graph.name} on grid @{grid.name} ({grid.shape_text})"]
-    lines.append(f"  {'op':<28} {'loc':<10} {'strategy':<34} {'result sharding':<28} {'compute':>14} {'reshard in':>14} {'memory':>12}")
+    rows = []
     for idx, node in enumerate(pp.nodes):
-        if node.kind not in ("op", "arg", "return"):
-            continue
         j = choice[idx]
+        operands: list[str] = []
         if node.kind == "op":
             op = graph.ops[node.ref]
-            name = op.name
-            loc = source_loc(op.loc)
-            strat = node.rule.describe(node.strategies[j]) if node.rule else "no rule: replicated"
+            name, loc = op.name, source_loc(op.loc)
+            strategy = node.rule.describe(node.strategies[j]) if node.rule else "no rule: replicated"
+            operands = [str(operand_requirement(node.rule, grid, node.strategies[j], k))
+                        for k, vid in enumerate(op.operands) if graph.values[vid].tensor is not None]
+        elif node.kind == "annotation":
+            name, loc, strategy = "shard.shard", source_loc(node.loc), "annotated"
         elif node.kind == "arg":
-            name, loc, strat = f"arg #{graph.values[node.ref].arg_index}", None, "layout"
+            name, loc, strategy = f"arg #{graph.values[node.ref].arg_index}", None, "layout"
         else:
-            name, loc, strat = f"return #{node.ref}", source_loc(graph.return_op.loc), "layout"
-        where = f"{loc.line}:{loc.col}" if loc else "-"
+            name, loc, strategy = f"return #{node.ref}", source_loc(graph.return_op.loc), "layout"
+            operands = [str(node.results[j][0])]
+        rows.append({
+            "id": idx,
+            "kind": node.kind,
+            "name": name,
+            "loc": str(loc) if loc else None,
+            "strategy": strategy,
+            "operands": operands,
+            "results": [] if node.kind == "return" else [str(s) for s in node.results[j]],
+            "compute_s": _s(pp.problem.costs[idx][j]),
+            "communication_s": _s(into.get(idx, 0)),
+            "memory_bytes": int(node.usages[j]),
+        })
+    return rows
+
+
+def _dataflow(pp: PlanProblem, choice) -> tuple[list[dict], list[dict]]:
+    """(edges, collectives): every producer -> consumer tensor edge of the
+    plan, and the collectives each one needs (the steps the cost model
+    charges and autoshard-partition emits)."""
+    grid, cluster = pp.graph.grid, pp.model.cluster
+    edges: list[dict] = []
+    collectives: list[dict] = []
+    for (u, v), feeds in sorted(pp.edges.items()):
+        for src_res, shape, itemsize, requirement in feeds:
+            src = pp.nodes[u].results[choice[u]][src_res]
+            dst = requirement(choice[v])
+            first = len(collectives)
+            for step in plan_reshard(grid, tuple(shape), src, dst):
+                collectives.append({
+                    "kind": step.kind,
+                    "axes": list(step.axes),
+                    "producer": u,
+                    "consumer": v,
+                    "shape": list(shape),
+                    "before": str(step.before),
+                    "after": str(step.after),
+                    "bytes_in": prod(step.before.local_shape(grid, shape)) * itemsize,
+                    "bytes_out": prod(step.after.local_shape(grid, shape)) * itemsize,
+                    "time_s": collective_cost(cluster, grid, step, shape, itemsize),
+                })
+            edges.append({"producer": u, "consumer": v, "shape": list(shape), "sharding": str(src),
+                          "needed": str(dst), "collectives": list(range(first, len(collectives)))})
+    return edges, collectives
+
+
+def plan_data(pp: PlanProblem, plan: Plan, budget: int | None, baselines: dict) -> dict:
+    graph, grid = pp.graph, pp.graph.grid
+    choice = list(plan.node_choice)
+    into = edge_costs_into(pp, choice)
+    cost, peak = evaluate(pp.problem, choice)
+    compute = sum(int(pp.problem.costs[i][c]) for i, c in enumerate(choice))
+    edges, collectives = _dataflow(pp, choice)
+    solution = plan.solution
+    bound = solution.bound
+    gap = None if bound is None else (cost - bound) / max(abs(cost), 1)
+    return {
+        "kind": REPORT_KIND,
+        "function": graph.name,
+        "grid": {"name": grid.name, "shape": list(grid.shape)},
+        "ops": _node_rows(pp, choice, into),
+        "edges": edges,
+        "collectives": collectives,
+        "totals": {
+            "cost_s": _s(cost),
+            "compute_s": _s(compute),
+            "communication_s": _s(cost - compute),
+            "peak_memory_bytes": int(peak),
+            "memory_budget_bytes": budget,
+        },
+        "solver": {
+            "status": solution.status,
+            "objective_s": _s(solution.cost),
+            "bound_s": None if bound is None else _s(bound),
+            "gap": gap,
+            "seconds": round(solution.seconds, 3),
+        },
+        "baselines": {name: _baseline(value, cost, budget) for name, value in baselines.items()},
+        "unruled_ops": sorted({op.name for op in pp.unruled}),
+    }
+
+
+def _baseline(value, cost: int, budget: int | None) -> dict | None:
+    """`value`: None (not applicable) or (cost ps, peak bytes)."""
+    if value is None:
+        return None
+    base_cost, base_peak = value
+    return {
+        "cost_s": _s(base_cost),
+        "peak_memory_bytes": int(base_peak),
+        "within_budget": budget is None or base_peak <= budget,
+        "ratio": cost / base_cost if base_cost else None,
+    }
+
+
+def plan_text(data: dict) -> str:
+    grid = data["grid"]
+    lines = [f"autoshard plan for @{data['function']} on grid @{grid['name']} "
+             f"({'x'.join(map(str, grid['shape']))})"]
+    lines.append(f"  {'op':<28} {'loc':<10} {'strategy':<34} {'result sharding':<28} "
+                 f"{'compute':>10} {'reshard in':>10} {'memory':>10}")
+    for row in data["ops"]:
+        loc = row["loc"].split(":", 1)[1] if row["loc"] else "-"
+        result = row["results"][0] if row["results"] else row["operands"][0]
         lines.append(
-            f"  {name:<28} {where:<10} {strat:<34} {str(node.results[j][0]):<28} "
-            f"{_ms(pp.problem.costs[idx][j]):>14} {_ms(into.get(idx, 0)):>14} {format_bytes(node.usages[j]):>12}"
-        )
-    cost, peak = evaluate(pp.problem, plan.node_choice)
-    node_total = sum(int(pp.problem.costs[i][c]) for i, c in enumerate(choice))
-    lines.append(f"  total modelled cost: {_ms(cost)} (compute {_ms(node_total)}, resharding {_ms(cost - node_total)})")
-    lim = f" of budget {format_bytes(budget)}" if budget else ""
-    lines.append(f"  peak memory per device: {format_bytes(peak)}{lim}")
-    lines.append(f"  solver: {plan.solution.status}, {plan.solution.seconds:.3f} s")
-    for name, value in baselines.items():
-        if value is None:
-            lines.append(f"  baseline {name}: infeasible under the budget or not applicable")
-        else:
-            ratio = f"{cost / value:.4f}" if value else "-"
-            lines.append(f"  baseline {name}: {_ms(value)} (autoshard / baseline = {ratio})")
-    if pp.unruled:
-        names = sorted({op.name for op in pp.unruled})
-        lines.append(f"  ops without a sharding rule (kept replicated): {', '.join(names)}")
+            f"  {row['name']:<28} {loc:<10} {row['strategy']:<34} {result:<28} "
+            f"{format_seconds(row['compute_s']):>10} {format_seconds(row['communication_s']):>10} "
+            f"{format_bytes(row['memory_bytes']):>10}")
+    names = {row["id"]: row["name"] for row in data["ops"]}
+    if data["collectives"]:
+        lines.append("  collectives:")
+        for c in data["collectives"]:
+            where = f"{names.get(c['producer'], '?')} -> {names.get(c['consumer'], '?')}"
+            lines.append(f"    {c['kind']:<15} axes {str(c['axes']):<8} {where:<36} "
+                         f"{format_bytes(c['bytes_in']):>10} -> {format_bytes(c['bytes_out']):<10} "
+                         f"{format_seconds(c['time_s']):>10}")
+    t = data["totals"]
+    lines.append(f"  total modelled cost: {format_seconds(t['cost_s'])} (compute {format_seconds(t['compute_s'])}, "
+                 f"resharding {format_seconds(t['communication_s'])})")
+    lim = f" of budget {format_bytes(t['memory_budget_bytes'])}" if t["memory_budget_bytes"] else ""
+    lines.append(f"  peak memory per device: {format_bytes(t['peak_memory_bytes'])}{lim}")
+    s = data["solver"]
+    detail = ""
+    if s["status"] == "feasible" and s["gap"] is not None:
+        detail = f", lower bound {format_seconds(s['bound_s'])}, gap {100 * s['gap']:.2f}%"
+    lines.append(f"  solver: {s['status']}{detail}, {s['seconds']:.3f} s")
+    for name, b in data["baselines"].items():
+        if b is None:
+            lines.append(f"  baseline {name}: not applicable")
+            continue
+        ratio = f"{b['ratio']:.4f}" if b["ratio"] is not None else "-"
+        over = "" if b["within_budget"] else f", peak {format_bytes(b['peak_memory_bytes'])} exceeds the budget"
+        lines.append(f"  baseline {name}: {format_seconds(b['cost_s'])} (autoshard / baseline = {ratio}){over}")
+    if data["unruled_ops"]:
+        lines.append(f"  ops without a sharding rule (kept replicated): {', '.join(data['unruled_ops'])}")
     return "\n".join(lines) + "\n"
+
+
+def plan_report(pp: PlanProblem, plan: Plan, budget: int | None, baselines: dict) -> Report:
+    """`baselines`: name -> None (not applicable) or (cost ps, peak bytes)."""
+    data = plan_data(pp, plan, budget, baselines)
+    return Report(plan_text(data), data, PlanGraph.from_plan(data))

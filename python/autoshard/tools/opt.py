@@ -25,6 +25,7 @@ import difflib
 import importlib.util
 import os
 import sys
+import time
 import traceback
 
 from autoshard.diagnostics import AutoshardError
@@ -36,7 +37,10 @@ from autoshard.tools.driver import (
     process_input,
     upstream_pass_exists,
 )
-from autoshard.tools.pipeline import PassSpec, parse_options, parse_pipeline
+from autoshard.tools.pipeline import Nest, PassSpec, parse_options, parse_pipeline_tree
+from autoshard.planner.report_graph import to_dot, to_svg
+from autoshard.tools.instrument import Instrumentation
+from autoshard.tools.listing import dump_pipeline_text, list_passes_text, reports_json, show_dialects_text
 from autoshard.tools.output import OutputFile
 from autoshard.tools.render import TOOL_NAME, render
 
@@ -54,6 +58,14 @@ def _both_dashes(name: str) -> list[str]:
     return [f"-{name}", f"--{name}"]
 
 
+# mlir-opt's debugging and listing flags, with mlir-opt's meaning.
+_BOOLEAN_FLAGS = (
+    "mlir-print-ir-before-all", "mlir-print-ir-after-all", "mlir-print-ir-after-failure", "mlir-timing",
+    "mlir-print-debuginfo", "mlir-print-op-generic", "mlir-disable-threading", "mlir-pass-statistics",
+    "dump-pass-pipeline", "list-passes", "show-dialects", "no-implicit-module",
+)
+
+
 def _argument_parser() -> _Parser:
     p = _Parser(prog=TOOL_NAME, add_help=False, allow_abbrev=False)
     p.add_argument("input", nargs="?", default="-")
@@ -61,6 +73,9 @@ def _argument_parser() -> _Parser:
     p.add_argument(*_both_dashes("split-input-file"), dest="split_input_file", action="store_true")
     p.add_argument(*_both_dashes("allow-unregistered-dialect"), dest="allow_unregistered", action="store_true")
     p.add_argument(*_both_dashes("pass-pipeline"), dest="pass_pipeline", action="append", default=[])
+    for flag in _BOOLEAN_FLAGS:
+        p.add_argument(*_both_dashes(flag), dest=flag.replace("-", "_"), action="store_true")
+    p.add_argument(*_both_dashes("plan-graph"), dest="plan_graph")
     p.add_argument("-h", *_both_dashes("help"), dest="help", action="store_true")
     p.add_argument(*_both_dashes("version"), dest="version", action="store_true")
     return p
@@ -72,7 +87,8 @@ def _argument_parser() -> _Parser:
 _PLAN_REPORT = "plan-report"
 _VERIFY = "verify-diagnostics"
 _PLUGIN = "load-pass-plugin"
-_SEPARATE_VALUE = {"-o", "-pass-pipeline", "--pass-pipeline", "-load-pass-plugin", "--load-pass-plugin"}
+_SEPARATE_VALUE = {"-o", "-pass-pipeline", "--pass-pipeline", "-load-pass-plugin", "--load-pass-plugin",
+                   "-plan-graph", "--plan-graph"}
 
 
 @dataclasses.dataclass
@@ -142,7 +158,8 @@ def _scan_equals_options(argv: list[str], pass_names) -> _EqualsOptions:
 
 # Names argparse handles; never looked up as MLIR passes.
 _DRIVER_FLAGS = {"o", "h", "help", "version", "split-input-file", "verify-diagnostics",
-                 "allow-unregistered-dialect", "pass-pipeline", _PLAN_REPORT, _PLUGIN}
+                 "allow-unregistered-dialect", "pass-pipeline", _PLAN_REPORT, _PLUGIN, "plan-graph",
+                 *_BOOLEAN_FLAGS}
 
 
 def _is_pass_flag(name: str, pass_names) -> bool:
@@ -171,7 +188,7 @@ def _load_plugin(path: str) -> None:
 
 def _known_flags(registry) -> list[str]:
     names = ["split-input-file", "verify-diagnostics", "allow-unregistered-dialect",
-             "pass-pipeline", "help", "version", _PLAN_REPORT, _PLUGIN]
+             "pass-pipeline", "help", "version", _PLAN_REPORT, _PLUGIN, "plan-graph", *_BOOLEAN_FLAGS]
     return [f"--{n}" for n in names + sorted(registry)]
 
 
@@ -199,7 +216,21 @@ def help_text(registry) -> str:
         "    =all                          -   every diagnostic must be expected, and every expectation met (default)",
         "    =only-expected                -   only check that the expectations are met",
         "  --pass-pipeline=<pipeline>      - e.g. 'builtin.module(autoshard{grid=2x4},func.func(cse))'",
-        "  --plan-report[=<filename>]      - Print the plan reports of the passes (stderr, or the file)",
+        "  --plan-report[=<filename>]      - Print the plan reports of the passes (stderr, or the file;",
+        "                                    a .json file gets them as data)",
+        "  --plan-graph=<file.svg|file.dot> - Draw the plans' dataflow graphs, coloured by sharding",
+        "  --mlir-print-ir-before-all      - Print IR before each pass",
+        "  --mlir-print-ir-after-all       - Print IR after each pass",
+        "  --mlir-print-ir-after-failure   - When printing the IR after a pass, only print if the pass failed",
+        "  --mlir-print-op-generic         - Print the generic op form",
+        "  --mlir-print-debuginfo          - Print debug info in MLIR output",
+        "  --mlir-timing                   - Display execution times",
+        "  --mlir-pass-statistics          - Display the statistics of each pass",
+        "  --mlir-disable-threading        - Disable multi-threading within MLIR (always off in autoshard-opt)",
+        "  --dump-pass-pipeline            - Print the pipeline that will be run",
+        "  --list-passes                   - Print the list of registered passes and exit",
+        "  --show-dialects                 - Print the list of registered dialects and exit",
+        "  --no-implicit-module            - Disable implicit addition of a top-level module op during parsing",
         "  --load-pass-plugin=<file.py>    - Import a Python file registering more passes",
         "  --allow-unregistered-dialect    - Allow operations of unregistered dialects",
         "  --help                          - Display this help",
@@ -263,6 +294,7 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
     """The whole tool; returns the exit status.  `registry` replaces the
     registered passes (tests)."""
     where = TOOL_NAME
+    started = time.perf_counter()
     if any(arg in ("-version", "--version") for arg in argv):
         # Answered before importing any pass: works even if one is broken.
         stdout.write(version_text())
@@ -278,12 +310,30 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
         if args.help:
             stdout.write(help_text(registry))
             return 0
+        if args.list_passes:
+            stdout.write(list_passes_text(registry))
+            return 0
+        if args.show_dialects:
+            stdout.write(show_dialects_text())
+            return 0
+        graph_format = _graph_format(args.plan_graph)
+        pipeline = _pipeline(args, scanned)
+        steps = build_steps(pipeline, registry)
+        if args.dump_pass_pipeline:
+            stderr.write(dump_pipeline_text(pipeline, registry))
+        instr = _instrumentation(args)
         config = OptConfig(
-            steps=build_steps(_pipeline(args, scanned), registry),
+            steps=steps,
             split_input_file=args.split_input_file,
             verify_diagnostics=scanned.verify is not None,
             verify_only_expected=scanned.verify == "only-expected",
             allow_unregistered_dialect=args.allow_unregistered,
+            progress=lambda line: (stderr.write(line + "\n"), stderr.flush()),
+            live_stderr=stderr.write,
+            no_implicit_module=args.no_implicit_module,
+            print_generic=args.mlir_print_op_generic,
+            print_debuginfo=args.mlir_print_debuginfo,
+            instrumentation=instr,
         )
         text, where = _read_input(args.input, stdin)
         # Like mlir-opt: the input is read, then the outputs are opened
@@ -291,12 +341,18 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
         with contextlib.ExitStack() as outputs:
             output = _open(args.output, outputs)
             report = _open(scanned.plan_report, outputs)
+            graph = _open(args.plan_graph, outputs)
             result = process_input(text, where, config)
             stderr.write(result.stderr)
             if result.internal_error is not None:
                 raise result.internal_error
             _emit(result.output, output, result.ok, stdout)
             _emit_reports(result.reports, report, result.ok, stderr)
+            _emit_graph(result.reports, graph, graph_format, result.ok)
+        if instr is not None and instr.statistics:
+            stderr.write(instr.statistics_report())
+        if instr is not None and instr.timing:
+            stderr.write(instr.timing_report(time.perf_counter() - started))
         return 0 if result.ok else 1
     except AutoshardError as err:
         stderr.write(render(err.severity, err.message, err.loc))
@@ -311,13 +367,13 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
         return 2
 
 
-def _pipeline(args, scanned: _EqualsOptions) -> list[PassSpec]:
+def _pipeline(args, scanned: _EqualsOptions) -> Nest | list[PassSpec]:
     if len(args.pass_pipeline) > 1:
         raise AutoshardError("'--pass-pipeline' may only be given once")
     if args.pass_pipeline and scanned.pass_flags:
         raise AutoshardError("'--pass-pipeline' option can't be used with individual pass options")
     if args.pass_pipeline:
-        return parse_pipeline(args.pass_pipeline[0])
+        return parse_pipeline_tree(args.pass_pipeline[0])
     return scanned.pass_flags
 
 
@@ -342,12 +398,45 @@ def _emit(output: str, where: OutputFile | str, ok: bool, stdout) -> None:
 def _emit_reports(reports: list[str], where: OutputFile | str | None, ok: bool, stderr) -> None:
     if where is None:
         return
-    text = "".join(r if r.endswith("\n") else r + "\n" for r in reports)
+    if isinstance(where, OutputFile) and where.path.endswith(".json"):
+        text = reports_json(reports)
+    else:
+        text = "".join(r if r.endswith("\n") else r + "\n" for r in reports)
     if where == "-":
         stderr.write(text)
     elif ok and isinstance(where, OutputFile):
         where.write(text)
         where.keep()
+
+
+def _emit_graph(reports: list[str], where: OutputFile | str | None, fmt: str | None, ok: bool) -> None:
+    if not ok or not isinstance(where, OutputFile):
+        return
+    graphs = [r.graph for r in reports if getattr(r, "graph", None) is not None]
+    where.write(to_svg(graphs) if fmt == "svg" else to_dot(graphs))
+    where.keep()
+
+
+def _graph_format(path: str | None) -> str | None:
+    if path is None:
+        return None
+    for fmt in ("svg", "dot"):
+        if path.endswith("." + fmt):
+            return fmt
+    raise AutoshardError(f"--plan-graph: '{path}' must end in .svg or .dot")
+
+
+def _instrumentation(args) -> Instrumentation | None:
+    instr = Instrumentation(
+        print_before_all=args.mlir_print_ir_before_all,
+        print_after_all=args.mlir_print_ir_after_all,
+        print_after_failure=args.mlir_print_ir_after_failure,
+        generic=args.mlir_print_op_generic,
+        debuginfo=args.mlir_print_debuginfo,
+        timing=args.mlir_timing,
+        statistics=args.mlir_pass_statistics,
+    )
+    return instr if instr.captures_mlir_output() else None
 
 
 def main(argv: list[str] | None = None) -> int:

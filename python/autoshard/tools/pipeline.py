@@ -1,17 +1,18 @@
 """Textual pass pipelines, as written after `--pass-pipeline=`.
 
-Grammar (the subset of MLIR's textual pipeline syntax autoshard needs):
+Grammar (MLIR's textual pipeline syntax):
 
-    pipeline := 'builtin.module' '(' elements? ')'
+    pipeline := op-name '(' elements? ')'
     elements := element (',' element)*
     element  := pass-name ('{' options '}')?
-              | 'func.func' '(' elements? ')'
+              | op-name '(' elements? ')'      # a nested pipeline: func.func, any, builtin.module, ...
     options  := option (whitespace option)*
     option   := key ('=' value)?          # value: bare, 'quoted', "quoted", {braced}
 
-Like mlir-opt, the outer `builtin.module(...)` anchor is required.  Passes
-nested under `func.func(...)` are accepted and remember that anchor; an
-autoshard pass always receives the whole module (see `PassSpec.anchor`).
+Like mlir-opt, the outer anchor (normally `builtin.module(...)`) is
+required.  `parse_pipeline_tree` keeps the nesting (`Nest`); every
+`PassSpec` also remembers the anchors it is nested under (`anchor`, the
+outermost first), which is all `parse_pipeline`'s flat list needs.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from autoshard.diagnostics import AutoshardError
 
 MODULE_ANCHOR = "builtin.module"
 FUNC_ANCHOR = "func.func"
+ANY_ANCHOR = "any"
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
@@ -47,6 +49,21 @@ class PassSpec:
         return out
 
 
+@dataclass(frozen=True)
+class Nest:
+    """`op_name(children)`: a pipeline run on the ops named `op_name`
+    (`any`: every op) directly inside the op the enclosing pipeline runs on."""
+
+    op_name: str
+    children: tuple["Nest | PassSpec", ...] = ()
+
+    def passes(self) -> list[PassSpec]:
+        out: list[PassSpec] = []
+        for child in self.children:
+            out.extend(child.passes() if isinstance(child, Nest) else [child])
+        return out
+
+
 class PipelineSyntaxError(AutoshardError):
     """A malformed pipeline; the message shows the text and a caret."""
 
@@ -58,6 +75,11 @@ class PipelineSyntaxError(AutoshardError):
 
 def parse_pipeline(text: str, source: str = "--pass-pipeline") -> list[PassSpec]:
     """The passes of `builtin.module(...)`, in execution order."""
+    return parse_pipeline_tree(text, source).passes()
+
+
+def parse_pipeline_tree(text: str, source: str = "--pass-pipeline") -> Nest:
+    """The pipeline with its nesting; the root is the outer anchor."""
     return _PipelineParser(text, source).parse()
 
 
@@ -122,51 +144,46 @@ class _PipelineParser:
     def error(self, what: str, pos: int | None = None) -> PipelineSyntaxError:
         return PipelineSyntaxError(what, self.text, self.pos if pos is None else pos, self.source)
 
-    def parse(self) -> list[PassSpec]:
+    def parse(self) -> Nest:
         self.skip_space()
         start = self.pos
-        name = self.name()
+        name = self.name() if self.pos < len(self.text) and self.text[self.pos] in _NAME_CHARS else ""
         self.skip_space()
-        if name != MODULE_ANCHOR or not self.at("("):
+        if not name or not self.at("("):
             raise self.error(
                 "expected pass pipeline to be wrapped with the anchor operation type, "
                 "e.g. 'builtin.module(...)'", start)
-        specs = self.nested((MODULE_ANCHOR,))
+        root = Nest(name, self.nested((name,)))
         self.skip_space()
         if self.pos != len(self.text):
             raise self.error("unexpected text after the pipeline")
-        return specs
+        return root
 
-    def nested(self, anchor: tuple[str, ...]) -> list[PassSpec]:
+    def nested(self, anchor: tuple[str, ...]) -> tuple["Nest | PassSpec", ...]:
         """Parses `( elements? )` starting at the '('."""
         self.expect("(")
-        specs: list[PassSpec] = []
+        children: list[Nest | PassSpec] = []
         self.skip_space()
         if self.at(")"):
             self.pos += 1
-            return specs
+            return ()
         while True:
-            specs.extend(self.element(anchor))
+            children.append(self.element(anchor))
             self.skip_space()
             if self.at(","):
                 self.pos += 1
                 continue
             if self.at(")"):
                 self.pos += 1
-                return specs
+                return tuple(children)
             raise self.error("expected ',' or ')'")
 
-    def element(self, anchor: tuple[str, ...]) -> list[PassSpec]:
+    def element(self, anchor: tuple[str, ...]) -> "Nest | PassSpec":
         self.skip_space()
-        start = self.pos
         name = self.name()
         self.skip_space()
         if self.at("("):
-            if name != FUNC_ANCHOR or anchor != (MODULE_ANCHOR,):
-                raise self.error(
-                    f"cannot nest a pipeline on '{name}' here (supported: "
-                    f"builtin.module(...) containing passes and func.func(...))", start)
-            return self.nested(anchor + (name,))
+            return Nest(name, self.nested(anchor + (name,)))
         options: tuple[tuple[str, str], ...] = ()
         options_text = ""
         if self.at("{"):
@@ -174,7 +191,7 @@ class _PipelineParser:
             options_text = self.text[self.pos + 1 : close]
             options = parse_options(options_text, self.source, self.pos + 1, self.text)
             self.pos = close + 1
-        return [PassSpec(name, options, anchor, options_text)]
+        return PassSpec(name, options, anchor, options_text)
 
     def name(self) -> str:
         start = self.pos

@@ -1,22 +1,46 @@
 """`autoshard`: solve the sharding ILP of every function and write the
-resolved sharding of every value as `shard.shard` annotations."""
+resolved sharding of every value as `shard.shard` annotations.
+
+Per function: a warning for the ops without a sharding rule as soon as the
+problem is built, progress lines while planning takes longer than two
+seconds (`PipelineState.on_progress`), and a plan report
+(planner/report.py) with the Megatron baseline costed from the same problem
+(planner/baselines.py), without a second solve.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from autoshard.cost import Cluster, CostModel, load_cluster
 from autoshard.diagnostics import AutoshardError
 from autoshard.graph import build_graph
 from autoshard.planner import build_problem, decode
-from autoshard.planner.baselines import megatron_filter
+from autoshard.planner.baselines import megatron_cost
 from autoshard.planner.report import plan_report
-from autoshard.solver import evaluate, solve
+from autoshard.solver.solve import solve_with_progress
 from autoshard.transforms.annotate import write_plan
-from autoshard.transforms.base import Pass, PipelineState, register_pass
+from autoshard.transforms.base import (
+    Pass,
+    PipelineState,
+    at_least,
+    grid_shape_or_none,
+    one_of,
+    positive,
+    register_pass,
+    size_or_none,
+)
 from autoshard.transforms.common import entry_functions, grid_or_error, resolve_grid
-from autoshard.units import format_bytes, parse_bytes
+from autoshard.units import format_bytes
+
+# Planning a function quietly for this long, then progress lines, and a
+# heartbeat line at least this often while the solver says nothing.
+QUIET_SECONDS = 2.0
+HEARTBEAT_SECONDS = 2.0
 
 
 @register_pass
@@ -25,47 +49,93 @@ class AutoshardPass(Pass):
     name = "autoshard"
     summary = "Choose a sharding for every value by solving the sharding ILP, and annotate it"
 
-    grid: str = field(default="", metadata={"help": "grid shape (e.g. 2x4) when the module has no shard.grid"})
-    memory_budget: str = field(default="", metadata={"help": "bytes per device (e.g. 160MiB); empty: no limit"})
+    grid: str = field(default="", metadata={"help": "grid shape (e.g. 2x4) when the module has no shard.grid",
+                                            "parse": grid_shape_or_none})
+    memory_budget: str = field(default="", metadata={"help": "bytes per device (e.g. 160MiB); empty: no limit",
+                                                     "parse": size_or_none})
     cluster: str = field(default="", metadata={"help": "JSON file with peak_flops, memory_bandwidth and per-axis alpha/beta"})
-    time_limit: float = field(default=10.0, metadata={"help": "solver time limit in seconds"})
-    threads: int = field(default=2, metadata={"help": "solver threads"})
+    time_limit: float = field(default=10.0, metadata={"help": "solver time limit in seconds", "parse": positive})
+    threads: int = field(default=2, metadata={"help": "solver threads", "parse": at_least(1)})
     seed: int = field(default=0, metadata={"help": "solver random seed"})
-    baseline: str = field(default="megatron", metadata={"help": "baseline plan to cost in the report: megatron or none"})
+    baseline: str = field(default="megatron", metadata={
+        "help": "baseline plan to cost in the report: megatron (greedy, no second solve) or none",
+        "parse": one_of("megatron", "none")})
 
     def run(self, module, state: PipelineState) -> None:
-        if not self.time_limit > 0:
-            raise AutoshardError(f"option 'time-limit' must be a positive number of seconds, got {self.time_limit}")
-        if self.threads < 1:
-            raise AutoshardError(f"option 'threads' must be at least 1, got {self.threads}")
-        if self.baseline not in ("megatron", "none"):
-            raise AutoshardError(f"option 'baseline' must be megatron or none, got '{self.baseline}'")
-        budget = parse_bytes(self.memory_budget, "memory-budget") if self.memory_budget else None
+        budget = self.parsed("memory_budget")
         cluster = load_cluster(self.cluster) if self.cluster else Cluster()
         grid = grid_or_error(resolve_grid(module, self.grid, create=True), module)
         model = CostModel(cluster, grid)
-        unruled: "OrderedDict[str, list]" = OrderedDict()
         for func_op in entry_functions(module, state):
             graph = build_graph(func_op, grid)
-            pp = build_problem(graph, model, budget)
-            solution = solve(pp.problem, time_limit=self.time_limit, threads=self.threads, seed=self.seed)
-            if solution.status == "infeasible":
-                raise AutoshardError(
-                    f"memory budget {format_bytes(budget)} per device is infeasible for @{graph.name}: "
-                    f"the smallest peak the solver reached is {format_bytes(solution.peak_usage)}",
-                    func_op.location,
-                )
-            plan = decode(pp, solution)
-            baselines = {}
-            if self.baseline == "megatron":
-                keep = megatron_filter(graph)
-                if keep is not None:
-                    bp = build_problem(graph, model, budget, strategy_filter=keep)
-                    bs = solve(bp.problem, time_limit=self.time_limit, threads=self.threads, seed=self.seed)
-                    baselines["megatron"] = None if bs.status == "infeasible" else evaluate(bp.problem, bs.assignment)[0]
+            with _progress(state, graph.name) as log:
+                pp = build_problem(graph, model, budget)
+                log(f"problem built: {pp.problem.num_nodes} nodes, {pp.problem.num_edges} edges")
+                _warn_unruled(state, pp.unruled)
+                solution = solve_with_progress(pp.problem, self.time_limit, self.threads, self.seed, log=log)
+                if solution.status == "infeasible":
+                    raise AutoshardError(
+                        f"memory budget {format_bytes(budget)} per device is infeasible for @{graph.name}: "
+                        f"the smallest peak the solver reached is {format_bytes(solution.peak_usage)}",
+                        func_op.location,
+                    )
+                plan = decode(pp, solution)
+                baselines = {}
+                if self.baseline == "megatron":
+                    baselines["megatron"] = megatron_cost(pp, plan.node_choice)
             state.reports.append(plan_report(pp, plan, budget, baselines))
-            for op in pp.unruled:
-                unruled.setdefault(op.name, []).append(op)
             write_plan(graph, plan)
-        for name, ops in unruled.items():
-            state.warn(f"no sharding rule for '{name}' ({len(ops)} op{'s' if len(ops) > 1 else ''}); kept replicated", ops[0].loc)
+
+
+def _warn_unruled(state: PipelineState, unruled) -> None:
+    by_name: "OrderedDict[str, list]" = OrderedDict()
+    for op in unruled:
+        by_name.setdefault(op.name, []).append(op)
+    for name, ops in by_name.items():
+        state.warn(f"no sharding rule for '{name}' ({len(ops)} op{'s' if len(ops) > 1 else ''}); kept replicated",
+                   ops[0].loc)
+
+
+@contextmanager
+def _progress(state: PipelineState, func_name: str):
+    """A `log(message)` for the planning of one function: silent for the
+    first QUIET_SECONDS, then every solver line plus a heartbeat (elapsed
+    time and the solver's latest line, which carries the best cost so far)
+    whenever the solver has said nothing for HEARTBEAT_SECONDS."""
+    out = state.on_progress
+    if out is None:
+        yield lambda message: None
+        return
+    start = time.monotonic()
+    last = {"line": "building the problem", "at": start}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def say(text: str) -> None:
+        with lock:
+            last["at"] = time.monotonic()
+            out(f"autoshard: @{func_name}: [{last['at'] - start:6.1f}s] {text}")
+
+    def log(message: str) -> None:
+        # Solver lines come as "[   1.2s] text", timed from the solve's start.
+        text = message.split("] ", 1)[1] if message.startswith("[") and "] " in message else message
+        with lock:
+            last["line"] = text
+        if time.monotonic() - start >= QUIET_SECONDS:
+            say(text)
+
+    def heartbeat() -> None:
+        while not stop.wait(0.25):
+            now = time.monotonic()
+            if now - start >= QUIET_SECONDS and now - last["at"] >= HEARTBEAT_SECONDS:
+                say(f"still working; last: {last['line']}")
+
+    thread = threading.Thread(target=heartbeat, name="autoshard-progress", daemon=True)
+    thread.start()
+    try:
+        yield log
+    finally:
+        stop.set()
+        thread.join()
+        if time.monotonic() - start >= QUIET_SECONDS:
+            say("done")

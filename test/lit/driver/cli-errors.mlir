@@ -30,8 +30,12 @@
 // RUN: not autoshard-opt %s --pass-pipeline="builtin.module(cse{x='unterminated})" 2>&1 | FileCheck %s --check-prefix=QUOTE
 // QUOTE: autoshard-opt: error: invalid --pass-pipeline: missing '}' for the options starting here at column 19
 
-// RUN: not autoshard-opt %s --pass-pipeline='builtin.module(tosa.add(cse))' 2>&1 | FileCheck %s --check-prefix=NESTING
-// NESTING: autoshard-opt: error: invalid --pass-pipeline: cannot nest a pipeline on 'tosa.add' here
+// A module pass nested under func.func is rejected, as mlir-opt rejects
+// convert-func-to-llvm there.
+// RUN: not autoshard-opt %s --load-pass-plugin=%S/Inputs/driver_test_passes.py --pass-pipeline='builtin.module(func.func(test-append-tag))' 2>&1 | FileCheck %s --check-prefix=NESTING
+// NESTING: autoshard-opt: error: Can't add pass 'test-append-tag' restricted to 'builtin.module' on a PassManager intended to run on 'func.func', did you intend to nest?
+// RUN: not autoshard-opt %s --pass-pipeline='builtin.module(func.func(convert-func-to-llvm))' 2>&1 | FileCheck %s --check-prefix=NESTING-UPSTREAM
+// NESTING-UPSTREAM: autoshard-opt: error: Can't add pass 'ConvertFuncToLLVMPass' restricted to 'builtin.module' on a PassManager intended to run on 'func.func', did you intend to nest?
 
 // RUN: not autoshard-opt %s --load-pass-plugin=%S/Inputs/driver_test_passes.py --pass-pipeline='builtin.module(cse)' --test-append-tag 2>&1 | FileCheck %s --check-prefix=BOTH
 // BOTH: autoshard-opt: error: '--pass-pipeline' option can't be used with individual pass options
