@@ -190,12 +190,15 @@ def _parse_implicit_module(text: str, source_name: str) -> "ir.Module":
         if wrapped is None:
             module = ir.Module.parse(text)
             _rename_anonymous_buffer(module, source_name)
-            return module
-        op = ir.Operation.parse(wrapped, source_name=source_name)
-        return _adopt_module(op, source_name)
+        else:
+            module = _adopt_module(ir.Operation.parse(wrapped, source_name=source_name), source_name)
+        # mlir-opt locates the implicit module at <file>:0:0 (seen with
+        # --mlir-print-debuginfo).
+        module.operation.location = ir.Location.file(source_name, 0, 0)
+        return module
     if op.operation.name == "builtin.module":
         return _adopt_module(op, source_name)
-    module = ir.Module.create(loc=ir.Location.file(source_name, 1, 1))
+    module = ir.Module.create(loc=ir.Location.file(source_name, 0, 0))
     module.body.append(op.operation)
     return module
 
