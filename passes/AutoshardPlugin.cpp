@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PythonChannel.h"
+#include "ResourceKeys.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -262,6 +263,7 @@ void PythonPass::runOnOperation() {
   if (failed || !newText)
     return signalPassFailure();
 
+  llvm::StringSet<> resourcesBefore = resourceKeys(&getContext());
   ParserConfig config(&getContext());
   OwningOpRef<ModuleOp> result =
       parseSourceString<ModuleOp>(*newText, config, llvm::formatv("<{0} output>", info.name).str());
@@ -269,6 +271,7 @@ void PythonPass::runOnOperation() {
     module.emitError() << "autoshard pass '" << info.name << "' produced a module mlir-opt cannot parse";
     return signalPassFailure();
   }
+  restoreResourceKeys(result.get(), resourcesBefore);
   // The pass manager holds `module`: keep the op, take the new contents.
   module->setAttrs(result.get()->getAttrDictionary());
   module->setLoc(result->getLoc());
