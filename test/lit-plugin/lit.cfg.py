@@ -4,9 +4,9 @@
 # `cmake --build <dir> --target check-autoshard-plugin`.
 #
 # The plugin: `--param autoshard_plugin=<file>` (CMake passes it), else
-# $AUTOSHARD_PLUGIN, else build/lib/libAutoshardPlugin.so (the README's build
-# command).  Without one every test is reported UNSUPPORTED and the reason is
-# printed: the plugin is optional.
+# $AUTOSHARD_PLUGIN (either must exist), else build/lib/libAutoshardPlugin.so
+# (the README's build command).  Without one every test is reported
+# UNSUPPORTED and the reason is printed: the plugin is optional.
 #
 # Substitutions:
 #   mlir-opt        stock mlir-opt, nothing loaded
@@ -34,17 +34,23 @@ repo_root = os.path.dirname(os.path.dirname(config.test_source_root))
 
 
 def _find_plugin():
+    """The plugin file, or None (not built: the suite is skipped).  A plugin
+    named explicitly must exist (CI names it, so a lost build fails)."""
     for candidate in (lit_config.params.get("autoshard_plugin"), os.environ.get("AUTOSHARD_PLUGIN")):
         if candidate:
-            return os.path.abspath(candidate), f"'{candidate}' does not exist"
+            if not os.path.isfile(candidate):
+                lit_config.fatal(f"autoshard plugin '{candidate}' does not exist")
+            return os.path.abspath(candidate)
     default = os.path.join(repo_root, "build", "lib", "libAutoshardPlugin.so")
-    return default, f"no plugin built ({default} does not exist; see README.md, 'Native plugin')"
-
-
-plugin, missing_reason = _find_plugin()
-if not os.path.isfile(plugin):
-    lit_config.note(f"autoshard plugin tests skipped: {missing_reason}")
+    if os.path.isfile(default):
+        return default
+    lit_config.note(f"autoshard plugin tests skipped: no plugin built ({default} does not exist; "
+                    "README.md, 'Native plugin', has the command that builds it)")
     config.unsupported = True
+    return default
+
+
+plugin = _find_plugin()
 
 
 def _package_dir(name):
