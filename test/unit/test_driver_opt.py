@@ -169,10 +169,10 @@ def test_help_lists_passes_and_options():
     code, out, _ = opt(["--help"])
     assert code == 0
     lines = out.splitlines()
-    fail = next(i for i, l in enumerate(lines) if l.strip().startswith("--fail-at-add "))
+    fail = next(i for i, line in enumerate(lines) if line.strip().startswith("--fail-at-add "))
     assert "Raise at the first tosa.add" in lines[fail]
     assert lines[fail + 1].split() == ["--message=<str>", "-", "the", "error", "text", "(default:", "add", "not", "allowed)"]
-    assert any(l.strip().startswith("--warn-funcs ") and "Warn at every function" in l for l in lines)
+    assert any(line.strip().startswith("--warn-funcs ") and "Warn at every function" in line for line in lines)
 
 
 def test_error_emitted_through_mlir_fails_the_run(files):

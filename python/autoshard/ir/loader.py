@@ -208,7 +208,7 @@ def _wrap_in_module(text: str) -> str | None:
     blank/comment line before the first code line; None if there is none."""
     lines = text.split("\n")
     first_code = next(
-        (i for i, l in enumerate(lines) if l.strip() and not l.lstrip().startswith("//")),
+        (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("//")),
         len(lines),
     )
     if first_code == 0:

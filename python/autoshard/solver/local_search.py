@@ -109,7 +109,7 @@ def repair(state: Assignment, budget: int) -> int:
     """Greedy memory repair: while some time point is over the limit, take the
     worst one and move the live node with the smallest cost increase per unit
     of usage saved there. Returns the evaluations used."""
-    core, graph = state.core, state.graph
+    core = state.core
     if state.limit is None or len(state.load) == 0:
         return 0
     used = 0

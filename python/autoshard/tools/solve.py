@@ -17,21 +17,55 @@ _STARTED = time.monotonic()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 import sys  # noqa: E402
 
 from autoshard.solver import ProblemError, read_problem, write_solution  # noqa: E402
-from autoshard.solver.solve import solve_with_progress
+from autoshard.solver.iopddl_json import ProblemFileError  # noqa: E402
+from autoshard.solver.solve import solve_with_progress  # noqa: E402
 
 # Progress lines appear once a run has taken this long.
 _QUIET_SECONDS = 2.0
+# Beyond this a limit is a typo, and deadlines far in the future overflow
+# the waits of the libraries below.
+MAX_TIME_LIMIT = 7 * 24 * 3600.0
+
+
+class _ArgumentError(Exception):
+    """A bad command line: one `error:` line and exit 1, no usage dump."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise _ArgumentError(message)
+
+
+def _seconds(text: str) -> float:
+    """A finite, positive number of seconds (argparse `type`)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite positive number of seconds, got '{text}'")
+    if value > MAX_TIME_LIMIT:
+        raise argparse.ArgumentTypeError(f"at most {MAX_TIME_LIMIT:.0f} seconds (a week), got '{text}'")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autoshard-solve", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="autoshard-solve", description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("problem", help="IOPDDL problem file (.json or .json.gz)")
-    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds, reading included (default 10)")
-    parser.add_argument("--threads", type=int, default=2, help="solver threads (default 2)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--time-limit", type=_seconds, default=10.0, help="seconds, reading included (default 10)")
+    parser.add_argument("--threads", type=_count, default=2, help="solver threads (default 2)")
+    parser.add_argument("--seed", type=_count, default=0, help="random seed (default 0)")
     parser.add_argument("-o", "--output", help="write the solution JSON here")
     return parser
 
@@ -68,21 +102,27 @@ def _report(solution, limit) -> str:
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    if args.time_limit <= 0:
-        return _fail("--time-limit must be positive")
+    try:
+        args = _parser().parse_args(argv)
+    except _ArgumentError as err:
+        return _fail(str(err))
     if args.threads < 1:
-        return _fail("--threads must be at least 1")
+        return _fail(f"argument --threads: must be at least 1, got {args.threads}")
     start = _STARTED if argv is None else time.monotonic()
     try:
         try:
             problem = read_problem(args.problem)
+        except ProblemFileError as err:
+            return _fail(f"{args.problem}:{err.line}:{err.col}: {err}")
         except (ProblemError, OSError, json.JSONDecodeError, EOFError, UnicodeDecodeError) as err:
             detail = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
             return _fail(f"{args.problem}: {detail}")
         read_seconds = time.monotonic() - start
+        if read_seconds >= args.time_limit:
+            return _fail(f"{args.problem}: the time limit of {args.time_limit:g} s ran out while reading the "
+                         f"problem ({problem.num_nodes} nodes, {problem.num_edges} edges, {read_seconds:.1f} s)")
         solution = solve_with_progress(problem, args.time_limit, args.threads, args.seed,
-                                       wall_limit=max(0.1, args.time_limit - read_seconds), log=_progress(start))
+                                       wall_limit=args.time_limit - read_seconds, log=_progress(start))
         solution = type(solution)(solution.assignment, solution.cost, solution.peak_usage, solution.status,
                                   solution.bound, time.monotonic() - start)
         print(_report(solution, problem.usage_limit))
@@ -95,6 +135,8 @@ def main(argv=None) -> int:
         return _fail("interrupted")
     except MemoryError:
         return _fail(f"{args.problem}: out of memory")
+    except RecursionError:
+        return _fail(f"{args.problem}: nested too deeply")
     return 0
 
 
