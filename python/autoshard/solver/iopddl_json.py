@@ -15,11 +15,22 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import tempfile
 import zlib
 
 from .problem import Problem, ProblemError, Solution
 
 _GZIP_MAGIC = b"\x1f\x8b"
+
+
+class ProblemFileError(ProblemError):
+    """A problem file that is not JSON, with the line:col (1-based, in the
+    decompressed text) where the JSON parser stopped."""
+
+    def __init__(self, message: str, line: int, col: int):
+        super().__init__(message)
+        self.line = line
+        self.col = col
 
 
 def _load_json(path) -> object:
@@ -35,7 +46,7 @@ def _load_json(path) -> object:
     except UnicodeDecodeError as err:
         raise ProblemError(f"not UTF-8 text ({err.reason})") from None
     except json.JSONDecodeError as err:
-        raise ProblemError(f"invalid or truncated JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+        raise ProblemFileError(f"invalid or truncated JSON: {err.msg}", err.lineno, err.colno) from None
     except RecursionError:
         raise ProblemError("JSON nested too deeply") from None
 
@@ -93,6 +104,19 @@ def write_solution(path, solution: Solution) -> None:
         "status": solution.status,
         "bound": None if solution.bound is None else int(solution.bound),
     }
-    with open(path, "w") as f:
-        json.dump(document, f)
-        f.write("\n")
+    text = json.dumps(document) + "\n"
+    if os.path.exists(path) and not os.path.isfile(path):  # /dev/stdout, a FIFO: never replace those
+        with open(path, "w") as f:
+            f.write(text)
+        return
+    # Written next to the target and renamed into place: a failure (disk
+    # full, interrupt) never leaves a half-written solution behind.
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".autoshard-solve-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

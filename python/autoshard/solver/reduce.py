@@ -130,11 +130,32 @@ class _Graph:
             self.adj[u][v] = self.adj[v][u].T
 
 
-def _prune_forbidden(g: _Graph) -> None:
+# Out of time, the reductions stop between two nodes: every step is exact
+# on its own, so a partly reduced graph is still a valid (bigger) core.
+_STOP_CHECK_EVERY = 1024
+
+
+def _never() -> bool:
+    return False
+
+
+def _checked(items, should_stop):
+    """`items`, ending early once should_stop() (asked every few items)."""
+    for count, item in enumerate(items):
+        if count % _STOP_CHECK_EVERY == 0 and should_stop():
+            return
+        yield item
+
+
+def _prune_forbidden(g: _Graph, should_stop=_never) -> None:
     """Remove forbidden strategies to a fixpoint (arc consistency)."""
     queue = [v for v in range(len(g.alive)) if not g.removed[v]]
     queued = set(queue)
+    pops = 0
     while queue:
+        pops += 1
+        if pops % _STOP_CHECK_EVERY == 0 and should_stop():
+            return
         v = queue.pop()
         queued.discard(v)
         ok = g.cost[v] < F
@@ -266,30 +287,36 @@ def _kept_time_points(problem: Problem, g: _Graph, limit: int):
     return times[binding], base[binding]
 
 
-def reduce(problem: Problem) -> Reduction:
+def reduce(problem: Problem, should_stop=_never) -> Reduction:
+    """The reduced core of `problem`; reduces less once should_stop() says
+    time is up (the core is then bigger, never wrong)."""
     g = _Graph(problem)
     n = problem.num_nodes
-    _prune_forbidden(g)
+    _prune_forbidden(g, should_stop)
     if problem.usage_limit is None:
         g.memory_free[:] = True
     dirty = set(range(n))
     for _ in range(4):
-        for u in sorted(dirty):
+        if should_stop():
+            break
+        for u in _checked(sorted(dirty), should_stop):
             if not g.removed[u]:
                 for v in list(g.adj[u]):
                     _reparametrise_edge(g, u, v)
         touched = set()
-        for v in sorted(dirty):
+        for v in _checked(sorted(dirty), should_stop):
             if not g.removed[v] and _remove_dominated(g, v):
                 touched.add(v)
-        for v in range(n):
+        for v in _checked(range(n), should_stop):
             if not g.removed[v] and len(g.alive[v]) == 1:
                 touched.update(g.adj[v])
                 _fix_single(g, v)
+        if should_stop():
+            break
         if problem.usage_limit is not None:
             _mark_memory_free(problem, g, touched)
-        touched |= _fold_all(g)
-        _prune_forbidden(g)
+        touched |= _fold_all(g, should_stop)
+        _prune_forbidden(g, should_stop)
         dirty = {v for v in touched if not g.removed[v]}
         if not dirty:
             break
@@ -308,12 +335,16 @@ def _mark_memory_free(problem: Problem, g: _Graph, touched: set) -> None:
             touched.add(v)
 
 
-def _fold_all(g: _Graph) -> set:
+def _fold_all(g: _Graph, should_stop=_never) -> set:
     """Fold memory-free nodes of degree <= 2 until none is left; returns the
     nodes whose costs or edges changed."""
     candidates = [v for v in range(len(g.alive)) if not g.removed[v] and g.memory_free[v] and len(g.adj[v]) <= 2]
     touched = set()
+    pops = 0
     while candidates:
+        pops += 1
+        if pops % _STOP_CHECK_EVERY == 0 and should_stop():
+            break
         v = candidates.pop()
         if g.removed[v] or len(g.adj[v]) > 2:
             continue

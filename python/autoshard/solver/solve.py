@@ -70,13 +70,24 @@ LNS_WINDOW_TIME = 0.5
 LNS_SECONDS_PER_WINDOW = 2.5
 MAX_ITERATIONS = 300
 SMALL_CORE_ITERATIONS = 40
+# Wall-clock guard for huge inputs: the reductions stop once less than
+# REDUCTION_RESERVE of the time is left (building the core, a first answer,
+# expanding and checking it need the rest), and with less than
+# SEARCH_RESERVE left after them there is no search, only a greedy answer.
+REDUCTION_RESERVE = 0.5
+SEARCH_RESERVE = 0.3
 
 
 class _Clock:
     def __init__(self, wall_limit: float):
         self.start = time.monotonic()
+        self.wall_limit = wall_limit
         # Leave room for expanding, checking and writing the answer.
         self.deadline = self.start + 0.95 * wall_limit - 0.2
+
+    def short_of(self, share: float) -> bool:
+        """Less than `share` of the wall limit is left."""
+        return self.left() < share * self.wall_limit
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -97,10 +108,13 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
     CLI subtracts the time spent reading) and progress lines sent to `log`."""
     clock = _Clock(time_limit if wall_limit is None else wall_limit)
     say = (lambda message: log(f"[{clock.elapsed():7.1f}s] {message}")) if log else (lambda message: None)
-    reduction = reduce(problem)
+    reduction = reduce(problem, lambda: clock.short_of(REDUCTION_RESERVE))
     core = reduction.core
     n = len(core.costs)
     say(f"reduced {problem.num_nodes} nodes / {problem.num_edges} edges to {n} / {len(core.mats)}")
+    if n and clock.short_of(SEARCH_RESERVE):
+        say("no time left to search: greedy answer")
+        return _checked_solution(problem, reduction.expand(_greedy_choice(core)), "feasible", None, clock)
     graph = CoreGraph(core)
     status, core_bound, mp_bound = "feasible", None, None
     if n == 0:
@@ -129,17 +143,32 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
             windows = int(LNS_SHARE * time_limit / LNS_SECONDS_PER_WINDOW)
             # Windows are small models: one worker each (see above).
             state = large_neighbourhood_search(state, windows, LNS_WINDOW_TIME, clock.left, 1, seed, say)
-    assignment = reduction.expand(state.choice)
+    bound = core_bound + core.offset if core_bound is not None else _simple_bound(core)
+    if mp_bound is not None:
+        bound = max(bound, mp_bound)
+    return _checked_solution(problem, reduction.expand(state.choice), status, bound, clock)
+
+
+def _checked_solution(problem, assignment, status, bound, clock) -> Solution:
+    """The Solution for `assignment`, cost and peak from the independent
+    evaluator; "infeasible" whatever the search believed if it is."""
     cost, peak = evaluate(problem, assignment)
     feasible = (problem.usage_limit is None or peak <= problem.usage_limit) and cost < FORBIDDEN_COST
     if not feasible:
         status = "infeasible"
-    bound = core_bound + core.offset if core_bound is not None else _simple_bound(core)
-    if mp_bound is not None:
-        bound = max(bound, mp_bound)
     if status == "optimal":
         bound = cost
-    return Solution(tuple(assignment), cost, peak, status, min(bound, cost), clock.elapsed())
+    return Solution(tuple(assignment), cost, peak, status, None if bound is None else min(bound, cost),
+                    clock.elapsed())
+
+
+def _greedy_choice(core) -> np.ndarray:
+    """Per core node, the least-usage strategy (cheapest among those), which
+    meets the limit whenever any assignment does (edges ignored); without a
+    limit, the cheapest."""
+    if core.limit is None:
+        return np.array([int(np.argmin(c)) for c in core.costs], np.int64)
+    return np.array([int(np.lexsort((c, u))[0]) for c, u in zip(core.costs, core.usage)], np.int64)
 
 
 def _targeted_phase(core, graph, state, time_limit, units, pairs, clock, say):

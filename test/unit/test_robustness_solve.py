@@ -1,0 +1,124 @@
+"""autoshard-solve on bad input: one located `error:` line, exit 1, no
+traceback, no usage text, no output file; the time guard on big inputs."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autoshard.solver import Problem, evaluate
+from autoshard.solver.reduce import reduce
+from autoshard.solver.solve import solve_with_progress
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "autoshard.tools.solve", *map(str, args)],
+                          capture_output=True, text=True)
+
+
+def _document(n=3):
+    return {"problem": {"name": "small",
+                        "nodes": {"intervals": [[i, i + 2] for i in range(n)],
+                                  "costs": [[1, 2]] * n, "usages": [[1, 1]] * n},
+                        "edges": {"nodes": [[0, 1]], "costs": [[0, 1, 1, 0]]},
+                        "usage_limit": 10}}
+
+
+def _assert_one_error(run, *fragments):
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.startswith("error: "), run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
+    assert "Traceback" not in run.stderr and "usage:" not in run.stderr
+    for fragment in fragments:
+        assert fragment in run.stderr
+
+
+@pytest.mark.parametrize("limit", ["nan", "inf", "-inf", "1e308", "abc", "0", "-1"])
+def test_bad_time_limits_are_argument_errors(tmp_path, limit):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(_document()))
+    _assert_one_error(_cli(path, f"--time-limit={limit}"), "--time-limit", limit)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--threads", "x"], "--threads"),
+    (["--threads", "0"], "--threads"),
+    (["--seed", "1.5"], "--seed"),
+    (["--bogus"], "unrecognized arguments"),
+])
+def test_bad_arguments_give_one_line(tmp_path, args, fragment):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(_document()))
+    _assert_one_error(_cli(path, "--time-limit", "2", *args), fragment)
+
+
+def test_missing_problem_argument():
+    _assert_one_error(_cli("--time-limit", "2"), "required")
+
+
+def test_json_syntax_error_has_line_and_column(tmp_path):
+    path = tmp_path / "cut.json"
+    path.write_text('{"problem": {\n  "nodes": {"intervals": [[0, 1]],\n    "costs": [[1,]]}}}')
+    _assert_one_error(_cli(path, "--time-limit", "2"), f"{path}:3:18: invalid or truncated JSON")
+
+
+@pytest.mark.parametrize("mutate, fragment", [
+    (lambda d: d["problem"]["nodes"]["costs"].__setitem__(1, [1, 2**64]), "node 1 costs"),
+    (lambda d: d["problem"]["nodes"]["usages"].__setitem__(2, [1, -1]), "node 2"),
+    (lambda d: d["problem"]["edges"]["costs"].__setitem__(0, [0, 1, True, 0]), "edge 0 costs"),
+    (lambda d: d["problem"]["nodes"]["costs"].__setitem__(0, []), "node 0 has no strategy"),
+])
+def test_content_errors_name_the_node_or_edge(tmp_path, mutate, fragment):
+    document = _document()
+    mutate(document)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    out = tmp_path / "sol.json"
+    _assert_one_error(_cli(path, "--time-limit", "2", "-o", out), fragment)
+    assert not out.exists()
+
+
+def test_solution_file_is_complete_or_absent(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(_document()))
+    out = tmp_path / "sol.json"
+    run = _cli(path, "--time-limit", "2", "-o", out)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(out.read_text())["solution"] == [0, 0, 0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "sol.json"]  # no temporary left
+
+
+def _chain(n, seed=0):
+    rng = random.Random(seed)
+    return Problem("chain", [[i, i + 2] for i in range(n)],
+                   [[rng.randrange(100), rng.randrange(100)] for _ in range(n)],
+                   [[rng.randrange(1, 10), rng.randrange(1, 10)] for _ in range(n)],
+                   [[i, i + 1] for i in range(n - 1)],
+                   [[rng.randrange(50) for _ in range(4)] for _ in range(n - 1)], usage_limit=12)
+
+
+def test_reductions_stopped_at_once_still_expand_to_a_valid_assignment():
+    problem = _chain(300)
+    stopped = reduce(problem, lambda: True)
+    full = reduce(problem)
+    assert len(stopped.core.costs) >= len(full.core.costs)
+    choice = [0] * len(stopped.core.costs)
+    cost, peak = evaluate(problem, stopped.expand(choice))
+    assert cost >= 0 and peak >= 0
+
+
+def test_no_time_left_gives_the_least_usage_answer_fast():
+    problem = _chain(3000)
+    started = time.monotonic()
+    solution = solve_with_progress(problem, time_limit=5, wall_limit=0.01)
+    assert time.monotonic() - started < 5
+    least_peak = evaluate(problem, [min(range(2), key=lambda s: (u[s], c[s]))
+                                    for c, u in zip(problem.costs, problem.usages)])[1]
+    assert solution.peak_usage <= least_peak
+    assert solution.status in ("feasible", "infeasible")
+    assert evaluate(problem, solution.assignment) == (solution.cost, solution.peak_usage)
