@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from autoshard.ir import ir
-from autoshard.sim import arith_ops, shard_ops, tosa_ops  # noqa: F401  (register handlers)
+from autoshard.sim import arith_ops, shard_ops, tensor_ops, tosa_ops  # noqa: F401  (register handlers)
 from autoshard.sim.collectives import Grid
 from autoshard.sim.registry import COLLECTIVE, LOCAL
 from autoshard.sim.values import SimError, check_input, coerce, resource_blobs
