@@ -76,12 +76,12 @@ func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
 def test_element_type_without_mpi_datatype_is_a_located_error():
     text = """
 shard.grid @g(shape = 4)
-func.func @f(%x: tensor<4xi1>) -> tensor<16xi1> {
-  %b = shard.all_gather %x on @g grid_axes = [0] gather_axis = 0 : tensor<4xi1> -> tensor<16xi1>
-  return %b : tensor<16xi1>
+func.func @f(%x: tensor<4xbf16>) -> tensor<16xbf16> {
+  %b = shard.all_gather %x on @g grid_axes = [0] gather_axis = 0 : tensor<4xbf16> -> tensor<16xbf16>
+  return %b : tensor<16xbf16>
 }
 """
-    with pytest.raises(AutoshardError, match="element type i1 has no MPI datatype") as err:
+    with pytest.raises(AutoshardError, match="element type bf16 has no MPI datatype") as err:
         _lowered(text)
     assert err.value.loc.line == 4
 
@@ -89,10 +89,10 @@ func.func @f(%x: tensor<4xi1>) -> tensor<16xi1> {
 def test_nothing_changes_when_one_collective_fails():
     text = """
 shard.grid @g(shape = 4)
-func.func @f(%x: tensor<4xf32>, %y: tensor<4xi1>) -> (tensor<16xf32>, tensor<16xi1>) {
+func.func @f(%x: tensor<4xf32>, %y: tensor<4xf16>) -> (tensor<16xf32>, tensor<16xf16>) {
   %a = shard.all_gather %x on @g grid_axes = [0] gather_axis = 0 : tensor<4xf32> -> tensor<16xf32>
-  %b = shard.all_gather %y on @g grid_axes = [0] gather_axis = 0 : tensor<4xi1> -> tensor<16xi1>
-  return %a, %b : tensor<16xf32>, tensor<16xi1>
+  %b = shard.all_gather %y on @g grid_axes = [0] gather_axis = 0 : tensor<4xf16> -> tensor<16xf16>
+  return %a, %b : tensor<16xf32>, tensor<16xf16>
 }
 """
     ctx = new_context()
@@ -116,3 +116,21 @@ def test_bytes_the_algorithms_send_are_the_cost_models(kind, shapes, expected):
     c = Collective(kind, (2, 4), (1,), "f32", shapes[0], shapes[1], axis=1, concat_axis=0)
     assert c.bytes_sent() == pytest.approx(expected)
     assert model_bytes(c) == pytest.approx(expected)
+
+
+def test_booleans_are_bytes_on_the_loops():
+    from autoshard.tools.bool_memrefs import widen_booleans
+
+    text = """
+memref.global "private" constant @c : memref<2xi1> = dense<[true, false]> {alignment = 64 : i64}
+func.func @f(%m: memref<4xi1, strided<[1], offset: ?>>, %i: index) {
+  %v = memref.load %m[%i] : memref<4xi1, strided<[1], offset: ?>> loc("a.mlir":3:4)
+  memref.store %v, %m[%i] : memref<4xi1, strided<[1], offset: ?>>
+  return
+}"""
+    out = widen_booleans(text)
+    assert "xi1" not in out
+    assert "= dense<[1, 0]>" in out
+    assert '%v = arith.trunci %autoshard_byte1 : i8 to i1 loc("a.mlir":3:4)' in out
+    assert "%autoshard_byte2 = arith.extui %v : i1 to i8" in out
+    ir.Module.parse(out, new_context())  # still valid IR
