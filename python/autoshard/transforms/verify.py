@@ -33,9 +33,11 @@ from autoshard.sharding import Grid, Sharding
 from autoshard.sharding.ir_convert import boundary_from_attrs
 from autoshard.sim import SimError, run_function, run_spmd
 from autoshard.sim.domains import input_domains
+from autoshard.sim.limits import DEFAULT_SIM_MEMORY_LIMIT, check_runs
 from autoshard.sim.values import np_dtype
 from autoshard.transforms.base import Pass, PipelineState, register_pass
 from autoshard.transforms.common import entry_functions, functions
+from autoshard.units import parse_bytes
 
 _IDENTITY = {"sum": 0, "product": 1}
 
@@ -189,6 +191,8 @@ class VerifyPass(Pass):
     seed: int = field(default=0, metadata={"help": "seed of the random inputs"})
     rtol: float = field(default=1e-5, metadata={"help": "relative tolerance for floating-point results"})
     atol: float = field(default=1e-6, metadata={"help": "absolute tolerance for floating-point results"})
+    sim_memory_limit: str = field(default=f"{DEFAULT_SIM_MEMORY_LIMIT >> 30}GiB", metadata={
+        "help": "refuse, before allocating anything, a check whose simulated values would need more than this"})
 
     def run(self, module, state: PipelineState) -> None:
         if state.original_text is None:
@@ -239,6 +243,9 @@ class VerifyPass(Pass):
                 tally.intermediates += 1
 
         try:
+            devices = 1 if grid is None else int(np.prod(grid.shape, dtype=object))
+            check_runs([(original, orig_func, 1), (module, func_op, devices)],
+                       parse_bytes(self.sim_memory_limit, "sim-memory-limit"))
             domains = input_domains(orig_func)
             fills = domains.constants
             inputs = dyadic_inputs(ftype, self.seed, orig_func.location, domains.args)
