@@ -127,7 +127,9 @@ class _ModuleData:
 class _Run:
     """One simulation: a grid (or none) and the devices, in grid order."""
 
-    def __init__(self, module: ir.Module, grid: Grid | None, fill_domains: dict | None = None):
+    def __init__(self, module: ir.Module, grid: Grid | None, fill_domains: dict | None = None,
+                 wide_floats: bool = False):
+        self.wide_floats = wide_floats
         self.module = module
         self.grid = grid
         self.devices = grid.devices() if grid is not None else [()]
@@ -154,7 +156,7 @@ class _Run:
             vals = []
             for dev, args in zip(self.devices, args_per_device):
                 where = f"argument #{i} of @{name}" + (f" on device {dev}" if self.grid is not None else "")
-                vals.append(check_input(args[i], arg.type, where, fn.location))
+                vals.append(check_input(args[i], arg.type, where, fn.location, self.wide_floats))
             env[arg] = vals
         for position, opview in enumerate(block.operations):
             op = opview.operation
@@ -168,7 +170,7 @@ class _Run:
             outs = self._execute(op, per_device)
             for i, res in enumerate(op.results):
                 what = f"'{op.name}' result #{i}"
-                env[res] = [coerce(out[i], res.type, what, op.location) for out in outs]
+                env[res] = [coerce(out[i], res.type, what, op.location, self.wide_floats) for out in outs]
             if observe is not None:
                 observe(position, op, [[env[r][k] for r in op.results] for k in range(len(self.devices))])
         raise SimError(f"@{name} has no func.return", fn.location)
@@ -195,20 +197,22 @@ class _Run:
         return [[out] if n_results == 1 else list(out) for out in outs]
 
 
-def run_function(module: ir.Module, func_name: str, inputs: list, observe=None, fill_domains=None) -> list:
+def run_function(module: ir.Module, func_name: str, inputs: list, observe=None, fill_domains=None,
+                 wide_floats: bool = False) -> list:
     """Run @func_name on one device. Collectives are refused (use run_spmd).
     `observe`: see `_Run.call` (one device).  `fill_domains`: fill key ->
     Domain of data-less constants (`domains.input_domains(...).constants`)."""
     fn = _find_func(module, func_name)
-    return _Run(module, None, fill_domains).call(fn, [list(inputs)], observe)[0]
+    return _Run(module, None, fill_domains, wide_floats).call(fn, [list(inputs)], observe)[0]
 
 
-def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict, observe=None, fill_domains=None) -> dict:
+def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict, observe=None, fill_domains=None,
+             wide_floats: bool = False) -> dict:
     """Run @func_name on every device of the grid its collectives name (or the
     module's only grid; a single device () when there is no grid)."""
     fn = _find_func(module, func_name)
     grid = _resolve_grid(module, fn)
-    run = _Run(module, grid, fill_domains)
+    run = _Run(module, grid, fill_domains, wide_floats)
     want, got = set(run.devices), set(per_device_inputs)
     if want != got:
         shape = list(grid.shape) if grid is not None else []

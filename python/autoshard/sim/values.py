@@ -91,13 +91,20 @@ def round_bf16(x: np.ndarray) -> np.ndarray:
     return np.where(nan, np.float32(np.nan), out)
 
 
-def coerce(value, t: ir.Type, what: str, loc=None):
+def coerce(value, t: ir.Type, what: str, loc=None, wide_floats: bool = False):
     """Round/convert an op's raw result to its declared type `t`, checking
-    the static shape (a mismatch means a wrong handler or a bad program)."""
+    the static shape (a mismatch means a wrong handler or a bad program).
+    With `wide_floats`, floating-point results are kept in float64 instead
+    of being rounded to their type: exact arithmetic, for comparing two
+    programs that sum the same terms in different orders."""
     if isinstance(t, ir.RankedTensorType):
         elem = t.element_type
         dtype = np_dtype(elem, loc)
         arr = np.asarray(value)
+        if wide_floats and dtype.kind == "f":
+            if not fits(arr, t):
+                raise SimError(f"{what}: computed shape {list(arr.shape)} does not match the type {t}", loc)
+            return arr.astype(np.float64, copy=False)
         if not fits(arr, t):
             raise SimError(f"{what}: computed shape {list(arr.shape)} does not match the type {t}", loc)
         if arr.dtype != dtype:
@@ -118,7 +125,7 @@ def coerce(value, t: ir.Type, what: str, loc=None):
     raise SimError(f"{what}: cannot simulate values of type {t}", loc)
 
 
-def check_input(value, t: ir.Type, what: str, loc=None):
+def check_input(value, t: ir.Type, what: str, loc=None, wide_floats: bool = False):
     """An argument given by the caller, converted to the exact dtype of `t`.
 
     The dtype kind must match (float for float, int for int, bool for i1):
@@ -133,6 +140,8 @@ def check_input(value, t: ir.Type, what: str, loc=None):
             raise SimError(f"{what}: got a {arr.dtype} array for type {t}", loc)
         if not fits(arr, t):
             raise SimError(f"{what}: got shape {list(arr.shape)} for type {t}", loc)
+        if wide_floats and dtype.kind == "f":
+            return arr.astype(np.float64, copy=False)
         # No copy when the dtype is already right: handlers never write into
         # their operands, and a copy of every device's inputs doubles memory.
         arr = arr.astype(dtype, copy=False)

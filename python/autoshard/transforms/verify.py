@@ -35,7 +35,7 @@ from autoshard.sim import SimError, run_function, run_spmd
 from autoshard.sim.domains import input_domains
 from autoshard.sim.limits import DEFAULT_SIM_MEMORY_LIMIT, check_runs
 from autoshard.sim.values import np_dtype
-from autoshard.transforms.base import Pass, PipelineState, register_pass
+from autoshard.transforms.base import Pass, PipelineState, one_of, register_pass
 from autoshard.transforms.common import entry_functions, functions
 from autoshard.units import parse_bytes
 
@@ -182,6 +182,12 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+# Above this many float argument elements, `precision=auto` simulates in f32:
+# float64 copies would double the simulator's memory (the full-size seed
+# example has 2^30 elements per operand).
+_WIDE_FLOATS_LIMIT = 1 << 26
+
+
 @register_pass
 @dataclass(frozen=True)
 class VerifyPass(Pass):
@@ -193,6 +199,11 @@ class VerifyPass(Pass):
     atol: float = field(default=1e-6, metadata={"help": "absolute tolerance for floating-point results"})
     sim_memory_limit: str = field(default=f"{DEFAULT_SIM_MEMORY_LIMIT >> 30}GiB", metadata={
         "help": "refuse, before allocating anything, a check whose simulated values would need more than this"})
+    precision: str = field(default="auto", metadata={
+        "help": "f32: every float rounded to its type after each op, as a device computes; f64: floats kept "
+                "in float64, so sums taken in another order agree (deep programs, e.g. two GPT-2 layers, "
+                "amplify f32 rounding past rtol); auto: f64 unless the arguments hold over 2^26 floats",
+        "parse": one_of("auto", "f32", "f64")})
 
     def run(self, module, state: PipelineState) -> None:
         if state.original_text is None:
@@ -207,6 +218,12 @@ class VerifyPass(Pass):
             with original.context:
                 tally = self._check(module, original, originals[name], func_op, name, state.correspondence.get(name, []))
             state.reports.append(tally.line(name, self.rtol, self.atol))
+
+    def _wide_floats(self, inputs) -> bool:
+        if self.precision != "auto":
+            return self.precision == "f64"
+        floats = sum(x.size for x in inputs if isinstance(x, np.ndarray) and x.dtype.kind == "f")
+        return floats <= _WIDE_FLOATS_LIMIT
 
     def _check(self, module, original, orig_func, func_op, name, correspondence) -> _Tally:
         tally = _Tally()
@@ -249,12 +266,14 @@ class VerifyPass(Pass):
             domains = input_domains(orig_func)
             fills = domains.constants
             inputs = dyadic_inputs(ftype, self.seed, orig_func.location, domains.args)
+            wide = self._wide_floats(inputs)
             if grid is None:
-                expected = run_function(original, name, inputs, fill_domains=fills)
-                got = run_function(module, name, inputs, fill_domains=fills)
+                expected = run_function(original, name, inputs, fill_domains=fills, wide_floats=wide)
+                got = run_function(module, name, inputs, fill_domains=fills, wide_floats=wide)
                 outputs = {(): got}
             else:
-                expected = run_function(original, name, inputs, observe_original, fill_domains=fills)
+                expected = run_function(original, name, inputs, observe_original, fill_domains=fills,
+                                        wide_floats=wide)
                 devices = list(itertools.product(*(range(s) for s in grid.shape)))
                 per_device = {
                     dev: [
@@ -263,7 +282,7 @@ class VerifyPass(Pass):
                     ]
                     for dev in devices
                 }
-                outputs = run_spmd(module, name, per_device, observe_spmd, fill_domains=fills)
+                outputs = run_spmd(module, name, per_device, observe_spmd, fill_domains=fills, wide_floats=wide)
         except SimError as e:
             raise AutoshardError(f"numerical check could not run: {e.message}", e.location) from None
         for k, want in enumerate(expected):
