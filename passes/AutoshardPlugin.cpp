@@ -25,6 +25,7 @@
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <atomic>
 #include <limits>
 #include <map>
 #include <memory>
@@ -71,16 +72,17 @@ struct PipelineStateToken {
   explicit PipelineStateToken(Operation *) : id(nextId++) {}
   PipelineStateToken(const PipelineStateToken &) = delete;
   ~PipelineStateToken() {
-    // Failure to release only leaks a little Python memory: not worth a message.
-    llvm::Expected<llvm::json::Value> reply =
-        PythonChannel::get().call(llvm::json::Object{{"op", "release"}, {"state", id}});
+    // Failure to release only leaks a little Python memory: not worth a
+    // message, nor restarting a process that died.
+    llvm::Expected<llvm::json::Value> reply = PythonChannel::get().call(
+        llvm::json::Object{{"op", "release"}, {"state", id}}, /*start=*/false);
     if (!reply)
       llvm::consumeError(reply.takeError());
   }
   bool isInvalidated(const AnalysisManager::PreservedAnalyses &) { return false; }
 
   int64_t id;
-  static inline int64_t nextId = 1;
+  static inline std::atomic<int64_t> nextId = 1;
 };
 
 /// One TypeID per pass name, as if each were its own C++ class.
@@ -244,12 +246,16 @@ void PythonPass::runOnOperation() {
       {"module", text},
       {"allow_unregistered_dialects", getContext().allowsUnregisteredDialects()}});
   if (!reply) {
-    module.emitError() << llvm::toString(reply.takeError());
+    module.emitError() << "pass '" << info.name << "': " << llvm::toString(reply.takeError());
     return signalPassFailure();
   }
   const llvm::json::Object *object = reply->getAsObject();
   if (!object) {
-    module.emitError() << "malformed reply from autoshard's Python process";
+    module.emitError() << "pass '" << info.name << "': malformed reply from autoshard's Python process";
+    return signalPassFailure();
+  }
+  if (std::optional<StringRef> error = object->getString("error")) {
+    module.emitError() << *error; // the request itself failed in Python
     return signalPassFailure();
   }
   bool failed = false;

@@ -89,10 +89,12 @@ llvm::Error PythonChannel::exitedError(llvm::StringRef what) {
                                  pythonExecutable().c_str(), how.c_str(), what.str().c_str());
 }
 
-llvm::Expected<llvm::json::Value> PythonChannel::call(const llvm::json::Value &request) {
+llvm::Expected<llvm::json::Value> PythonChannel::call(const llvm::json::Value &request, bool start) {
   std::lock_guard<std::mutex> lock(mutex);
+  if (fd < 0 && !start)
+    return llvm::createStringError(std::errc::not_connected, "the autoshard Python process is not running");
   if (fd < 0)
-    if (llvm::Error err = start())
+    if (llvm::Error err = this->start())
       return std::move(err);
 
   std::string line;

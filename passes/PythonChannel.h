@@ -27,8 +27,9 @@ public:
   static PythonChannel &get();
 
   /// Sends `request`, waits for the reply.  Thread-safe: one request at a
-  /// time, as the Python side serves one.
-  llvm::Expected<llvm::json::Value> call(const llvm::json::Value &request);
+  /// time, as the Python side serves one.  Starts the process if it is not
+  /// running, unless `start` is false (then that is an error).
+  llvm::Expected<llvm::json::Value> call(const llvm::json::Value &request, bool start = true);
 
   ~PythonChannel();
 

@@ -181,7 +181,11 @@ def serve(fd: int) -> int:
     """Answers requests on socket `fd` until the plugin closes it."""
     with socket.socket(fileno=fd) as sock, sock.makefile("rb") as requests, sock.makefile("wb") as replies:
         for line in requests:
-            replies.write(json.dumps(handle(json.loads(line))).encode() + b"\n")
+            try:
+                reply = handle(json.loads(line))
+            except Exception as err:  # a malformed request: say so, keep serving
+                reply = {"error": f"autoshard.plugin_entry cannot handle the request: {type(err).__name__}: {err}"}
+            replies.write(json.dumps(reply).encode() + b"\n")
             replies.flush()
     return 0
 

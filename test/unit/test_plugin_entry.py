@@ -85,7 +85,8 @@ def test_serve_answers_one_json_line_per_request():
     server = threading.Thread(target=plugin_entry.serve, args=(theirs.detach(),))
     server.start()
     with ours, ours.makefile("rwb") as channel:
-        for request in ({"op": "check", "pass": "autoshard", "options": {"bogus": "1"}}, {"op": "what"}):
+        for request in ({"op": "check", "pass": "autoshard", "options": {"bogus": "1"}}, {"op": "what"},
+                        {"op": "run"}):
             channel.write(json.dumps(request).encode() + b"\n")
             channel.flush()
             assert "error" in json.loads(channel.readline())
