@@ -17,7 +17,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from autoshard.diagnostics import AutoshardError
+from autoshard.diagnostics import AutoshardError, SourceLoc
 
 DEFAULT_PEAK_FLOPS = 100e12  # an accelerator of the A100/TPUv4 class, f32-ish
 DEFAULT_MEMORY_BANDWIDTH = 1.5e12  # bytes/s, HBM
@@ -50,50 +50,90 @@ class Cluster:
         return AxisLink(max(l.alpha for l in links), max(l.beta for l in links))
 
 
-def _positive(value, what: str, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise AutoshardError(f"{path}: cluster '{what}' must be a positive number, got {value!r}")
-    return float(value)
+# Physically sensible ranges.  Beyond them a value is a typo, and the costs
+# it produces (seconds times 1e12 picoseconds, summed) leave the 64-bit
+# integers the solver works in.
+_RANGES = {
+    "peak_flops": (1e3, 1e21),
+    "memory_bandwidth": (1e3, 1e18),
+    "alpha": (0.0, 1.0),  # seconds per message
+    "beta": (0.0, 1e-3),  # seconds per byte: 1 kB/s at the slowest
+}
 
 
-def _nonneg(value, what: str, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise AutoshardError(f"{path}: cluster '{what}' must be a non-negative number, got {value!r}")
+class _ClusterFile:
+    """The cluster file's text, to locate its errors at the offending key."""
+
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+
+    def loc(self, key: str | None = None, occurrence: int = 0) -> SourceLoc:
+        at = -1
+        if key is not None:
+            for _ in range(occurrence + 1):
+                at = self.text.find(f'"{key}"', at + 1)
+                if at < 0:
+                    break
+        if at < 0:
+            return SourceLoc(self.path, 1, 1)
+        line = self.text.count("\n", 0, at) + 1
+        return SourceLoc(self.path, line, at - (self.text.rfind("\n", 0, at) + 1) + 1)
+
+    def error(self, message: str, key: str | None = None, occurrence: int = 0) -> AutoshardError:
+        return AutoshardError(f"{self.path}: {message}", self.loc(key, occurrence))
+
+
+def _number(value, key: str, what: str, file: _ClusterFile, occurrence: int = 0) -> float:
+    low, high = _RANGES[key]
+    kind = "positive" if key in ("peak_flops", "memory_bandwidth") else "non-negative"
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or value < 0 or (kind == "positive" and value == 0)):
+        raise file.error(f"cluster '{what}' must be a {kind} number, got {value!r}", key, occurrence)
+    if not low <= value <= high:
+        raise file.error(f"cluster '{what}' must be between {low:g} and {high:g}, got {value!r}", key, occurrence)
     return float(value)
 
 
 def load_cluster(path: str) -> Cluster:
     try:
         with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+            text = f.read()
     except OSError as e:
         raise AutoshardError(f"cannot read cluster file '{path}': {e.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise AutoshardError(f"{path}: cluster file is not valid JSON: {e}") from None
+    except UnicodeDecodeError as e:
+        raise AutoshardError(f"{path}: cluster file is not UTF-8 text ({e.reason})", SourceLoc(path, 1, 1)) from None
+    file = _ClusterFile(path, text)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise AutoshardError(f"{path}: cluster file is not valid JSON: {e.msg}",
+                             SourceLoc(path, e.lineno, e.colno)) from None
+    except RecursionError:
+        raise file.error("cluster file nested too deeply") from None
     if not isinstance(data, dict):
-        raise AutoshardError(f"{path}: cluster file must hold a JSON object")
+        raise file.error("cluster file must hold a JSON object")
     known = {"peak_flops", "memory_bandwidth", "alpha", "beta", "axes"}
     for key in data:
         if key not in known:
-            raise AutoshardError(f"{path}: unknown cluster key '{key}' (known: {', '.join(sorted(known))})")
+            raise file.error(f"unknown cluster key '{key}' (known: {', '.join(sorted(known))})", key)
     kw = {}
-    if "peak_flops" in data:
-        kw["peak_flops"] = _positive(data["peak_flops"], "peak_flops", path)
-    if "memory_bandwidth" in data:
-        kw["memory_bandwidth"] = _positive(data["memory_bandwidth"], "memory_bandwidth", path)
-    alpha = _nonneg(data.get("alpha", DEFAULT_ALPHA), "alpha", path)
-    beta = _nonneg(data.get("beta", DEFAULT_BETA), "beta", path)
+    for key in ("peak_flops", "memory_bandwidth"):
+        if key in data:
+            kw[key] = _number(data[key], key, key, file)
+    alpha = _number(data.get("alpha", DEFAULT_ALPHA), "alpha", "alpha", file)
+    beta = _number(data.get("beta", DEFAULT_BETA), "beta", "beta", file)
     axes = []
     raw_axes = data.get("axes", [])
     if not isinstance(raw_axes, list):
-        raise AutoshardError(f"{path}: cluster 'axes' must be a list")
+        raise file.error("cluster 'axes' must be a list", "axes")
+    top = {"alpha": int("alpha" in data), "beta": int("beta" in data)}  # occurrences before the axes
     for i, ax in enumerate(raw_axes):
         if not isinstance(ax, dict):
-            raise AutoshardError(f"{path}: cluster 'axes[{i}]' must be an object")
-        axes.append(
-            AxisLink(
-                _nonneg(ax.get("alpha", alpha), f"axes[{i}].alpha", path),
-                _nonneg(ax.get("beta", beta), f"axes[{i}].beta", path),
-            )
-        )
+            raise file.error(f"cluster 'axes[{i}]' must be an object", "axes")
+        link = []
+        for key, default in (("alpha", alpha), ("beta", beta)):
+            link.append(_number(ax.get(key, default), key, f"axes[{i}].{key}", file, top[key]))
+            top[key] += int(key in ax)
+        axes.append(AxisLink(*link))
     return Cluster(alpha=alpha, beta=beta, axes=tuple(axes), **kw)
