@@ -48,7 +48,7 @@ def _bytes_match_the_cost_model(result, rel=0.05):
         if c.model == 0:
             assert c.sent_per_rank == [0] * len(c.sent_per_rank), c
         else:
-            assert c.mean == pytest.approx(c.model, rel=rel), c
+            assert c.measured == pytest.approx(c.model, rel=rel), c
 
 
 def test_mlp_on_grid_2x4_from_the_command_line(capsys):

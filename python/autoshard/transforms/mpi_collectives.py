@@ -74,14 +74,23 @@ class Collective:
     axis: int | None = None  # gather / slice / scatter axis; all_to_all: split axis
     concat_axis: int | None = None
     reduction: str = "sum"
+    halos: tuple = ()  # update_halo: (dim, grid axes, lo, hi) per split dim, in dim order
 
     @property
     def group_size(self) -> int:
         return prod(self.grid_shape[a] for a in self.axes)
 
+    def halo_bytes(self) -> list[int]:
+        """Per halo dim, the bytes an interior rank receives (and sends)."""
+        isz = MPI_ELEMENT_TYPES[self.elem]
+        return [(lo + hi) * prod(self.in_shape) // self.in_shape[dim] * isz for dim, _, lo, hi in self.halos]
+
     def bytes_sent(self) -> float:
         """Bytes per rank the algorithm sends (the mean over ranks for an
-        all_reduce whose size does not divide evenly)."""
+        all_reduce whose size does not divide evenly; for a halo exchange,
+        what an interior rank sends -- ranks at the ends send less)."""
+        if self.kind == "update_halo":
+            return float(sum(self.halo_bytes()))
         n, isz = self.group_size, MPI_ELEMENT_TYPES[self.elem]
         b_in, b_out = prod(self.in_shape) * isz, prod(self.out_shape) * isz
         frac = (n - 1) / n
@@ -222,8 +231,12 @@ class _Lowering:
         self.isz = MPI_ELEMENT_TYPES[c.elem]
 
     # -- this rank's place in its group ----------------------------------
-    def position(self, with_comm: bool):
+    def position(self, with_comm: bool, axes=None):
+        """This rank's in-group index `p` on `axes` (default: the op's) and,
+        with a communicator, its ring neighbours and parity."""
         b, c = self.b, self.c
+        axes = c.axes if axes is None else tuple(axes)
+        n_group = prod(c.grid_shape[a] for a in axes)
         world = b.emit("mpi.comm_world : !mpi.comm", "world")
         rank = b.emit(f"arith.index_cast {b.emit(f'mpi.comm_rank({world}) : i32', 'rank')} : i32 to index")
         strides = [prod(c.grid_shape[a + 1:]) for a in range(len(c.grid_shape))]
@@ -236,14 +249,14 @@ class _Lowering:
                 acc = b.add(b.mul(acc, b.index(c.grid_shape[a])), coord[a])
             return acc
 
-        self.p = fold(c.axes)
+        self.p = fold(axes)
         if not with_comm:
             return
-        color = fold([a for a in range(len(c.grid_shape)) if a not in c.axes])
+        color = fold([a for a in range(len(c.grid_shape)) if a not in axes])
         self.comm = b.emit(f"mpi.comm_split({world}, {b.i32(color)}, {b.i32(self.p)}) : !mpi.comm", "comm")
-        n = b.index(self.n)
+        n = b.index(n_group)
         self.next = b.i32(b.rem(b.add(self.p, b.index(1)), n))
-        self.prev = b.i32(b.rem(b.add(self.p, b.index(self.n - 1)), n))
+        self.prev = b.i32(b.rem(b.add(self.p, b.index(n_group - 1)), n))
         self.tag = b.const(0, "i32")
         # On a ring, even positions send first and odd ones receive first:
         # every chain of waiting ranks ends at an odd one (n >= 2).
@@ -443,6 +456,79 @@ class _Lowering:
             rv, rt = self.view(dst, total, b.mul(frm, b.index(e)), e)
             self.send_recv(sv, st, e, b.i32(to), rv, rt, b.i32(frm), first)
         return _unstage(b, self.to_tensor(dst, total), chunk, c.concat_axis, n, c.elem)
+
+    def update_halo(self, x: str) -> str:
+        """Per split dim (in order, so corners come from diagonal
+        neighbours): the last `lo` core rows go to the next rank's first `lo`
+        rows, the first `hi` core rows to the previous rank's last `hi` rows;
+        the ends of the group keep their halos.  A chain, not a ring: even
+        positions send first, odd ones receive first."""
+        c, b = self.c, self.b
+        shape, e = list(c.in_shape), c.elem
+        full = memref_type(shape, e)
+        src = b.emit(f"bufferization.to_buffer {x} read_only : {tensor_type(shape, e)} to {full}")
+        buf = b.emit(f"memref.alloc() : {full}", "buf")
+        b.stmt(f"memref.copy {src}, {buf} : {full} to {full}")
+        strides = [prod(shape[d + 1:]) for d in range(len(shape))]
+        for dim, axes, lo, hi in c.halos:
+            self.position(with_comm=True, axes=axes)
+            n = prod(c.grid_shape[a] for a in axes)
+            has_prev = b.emit(f"arith.cmpi ugt, {self.p}, {b.index(0)} : index")
+            has_next = b.emit(f"arith.cmpi ult, {self.p}, {b.index(n - 1)} : index")
+            size = shape[dim]
+            # (rows, offset sent, offset received, to, from, may send, may receive)
+            for rows, send_at, recv_at, dest, source, can_send, can_recv in (
+                    (lo, size - hi - lo, 0, self.next, self.prev, has_next, has_prev),
+                    (hi, lo, size - hi, self.prev, self.next, has_prev, has_next)):
+                if rows:
+                    self.halo_step(buf, shape, strides, dim, rows, send_at, recv_at, dest, source, can_send, can_recv)
+        return b.emit(f"bufferization.to_tensor {buf} restrict writable : {full} to {tensor_type(shape, e)}")
+
+    def halo_step(self, buf, shape, strides, dim, rows, send_at, recv_at, dest, source, can_send, can_recv):
+        b, e = self.b, self.c.elem
+        slab = list(shape)
+        slab[dim] = rows
+        full, slab_type = memref_type(shape, e), memref_type(slab, e)
+        flat_type = memref_type((prod(slab),), e)
+        dims = ", ".join(str(d) for d in range(len(shape)))
+
+        def window(at):
+            offs = ", ".join(str(at) if d == dim else "0" for d in range(len(shape)))
+            typ = (f"memref<{''.join(f'{s}x' for s in slab)}{e}, strided<[{', '.join(map(str, strides))}], "
+                   f"offset: {at * strides[dim]}>>")
+            view = b.emit(f"memref.subview {buf}[{offs}] [{', '.join(map(str, slab))}] "
+                          f"[{', '.join('1' for _ in shape)}] : {full} to {typ}")
+            return view, typ
+
+        out_view, out_type = window(send_at)
+        in_view, in_type = window(recv_at)
+        out_buf = b.emit(f"memref.alloc() : {slab_type}", "slab")
+        in_buf = b.emit(f"memref.alloc() : {slab_type}", "slab")
+        out_flat = b.emit(f"memref.collapse_shape {out_buf} [[{dims}]] : {slab_type} into {flat_type}")
+        in_flat = b.emit(f"memref.collapse_shape {in_buf} [[{dims}]] : {slab_type} into {flat_type}")
+
+        def send():
+            b.stmt(f"scf.if {can_send} {{")
+            b.stmt(f"memref.copy {out_view}, {out_buf} : {out_type} to {slab_type}")
+            if self.count:
+                nbytes = b.const(prod(slab) * self.isz, "i64")
+                b.stmt(f"func.call @{COUNT_FUNC}({b.const(self.ident, 'i64')}, {nbytes}) : (i64, i64) -> ()")
+            b.stmt(f"mpi.send({out_flat}, {self.tag}, {dest}, {self.comm}) : {flat_type}, i32, i32")
+            b.stmt("}")
+
+        def recv():
+            b.stmt(f"scf.if {can_recv} {{")
+            b.stmt(f"mpi.recv({in_flat}, {self.tag}, {source}, {self.comm}) : {flat_type}, i32, i32")
+            b.stmt(f"memref.copy {in_buf}, {in_view} : {slab_type} to {in_type}")
+            b.stmt("}")
+
+        b.stmt(f"scf.if {self.even} {{")
+        send()
+        recv()
+        b.stmt("} else {")
+        recv()
+        send()
+        b.stmt("}")
 
     def all_slice(self, x: str) -> str:
         c, b = self.c, self.b

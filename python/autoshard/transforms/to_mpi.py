@@ -7,9 +7,10 @@ Upstream `convert-shard-to-mpi` lowers only `all_reduce` (to one
 `reduce_scatter` unlegalized without failing.  This pass replaces each of the
 five collectives with a call to a private function built from point-to-point
 `mpi` ops (mpi_collectives.py: ring / pairwise algorithms that send what the
-cost model charges).  The ops upstream does lower -- `shard.update_halo` and
-the device queries `process_multi_index`, `process_linear_index`,
-`grid_shape` -- are left for `convert-shard-to-mpi`.  Any other shard op
+cost model charges), and so is `shard.update_halo` (so that its bytes are
+counted too).  The device queries `process_multi_index`,
+`process_linear_index` and `grid_shape`, which upstream lowers, are left for
+`convert-shard-to-mpi`.  Any other shard op
 (`broadcast`, `shift`, annotations left over) and element types MPI has no
 datatype for in upstream's lowering are located errors.
 
@@ -23,6 +24,9 @@ in the order `collectives()` returns them.
 
 from __future__ import annotations
 
+import ast
+import re
+from math import prod
 from dataclasses import dataclass, field
 
 from autoshard.diagnostics import AutoshardError
@@ -45,9 +49,9 @@ LOWERED_HERE = {
     "shard.all_to_all": "split_axis",
     "shard.all_reduce": None,
     "shard.reduce_scatter": "scatter_axis",
+    "shard.update_halo": None,
 }
-LEFT_TO_UPSTREAM = {"shard.grid", "shard.update_halo", "shard.process_multi_index",
-                    "shard.process_linear_index", "shard.grid_shape"}
+LEFT_TO_UPSTREAM = {"shard.grid", "shard.process_multi_index", "shard.process_linear_index", "shard.grid_shape"}
 MPICH_DLTI = '#dlti.map<"MPI:Implementation" = "MPICH">'
 
 
@@ -97,6 +101,8 @@ def describe(module, op) -> Collective:
         raise AutoshardError(f"cannot lower '{op.name}' to MPI: no grid @{grid_name}", op.location)
     if any(s is None or s <= 0 for s in grid.shape):
         raise AutoshardError(f"cannot lower '{op.name}' to MPI: grid @{grid_name} has dynamic axes", op.location)
+    if kind == "update_halo":
+        return _describe_halo(op, grid, elem, src)
     axis_attr = LOWERED_HERE[op.name]
     reduction = _reduction(op)
     if kind in ("all_reduce", "reduce_scatter") and reduction_op(reduction, elem) is None:
@@ -112,6 +118,25 @@ def describe(module, op) -> Collective:
         concat_axis=attr_int(op, "concat_axis") if kind == "all_to_all" else None,
         reduction=reduction,
     )
+
+
+def _describe_halo(op, grid, elem, src) -> Collective:
+    # No Python class for #shard<axisarray[[0], []]>: read the printed form.
+    m = re.search(r"axisarray(\[.*\])>", str(op.attributes["split_axes"]))
+    split = [tuple(axes) for axes in ast.literal_eval(m.group(1))]
+    sizes = attr_ints(op, "static_halo_sizes")
+    split_dims = [(d, axes) for d, axes in enumerate(split) if axes]
+    if len(sizes) != 2 * len(split_dims) or any(s < 0 for s in sizes):
+        raise AutoshardError(f"cannot lower '{op.name}' to MPI: needs static halo sizes, two per split dimension",
+                             op.location)
+    shape = tuple(ir.RankedTensorType(src).shape)
+    halos = tuple((d, axes, sizes[2 * i], sizes[2 * i + 1]) for i, (d, axes) in enumerate(split_dims))
+    for d, _, lo, hi in halos:
+        if lo + hi >= shape[d]:
+            raise AutoshardError(f"cannot lower '{op.name}' to MPI: halos {lo}+{hi} leave no core rows in "
+                                 f"dimension {d} of size {shape[d]}", op.location)
+    return Collective(kind="update_halo", grid_shape=tuple(grid.shape), axes=halos[0][1] if halos else (),
+                      elem=elem, in_shape=shape, out_shape=shape, halos=halos)
 
 
 def _check_supported(module) -> None:
@@ -140,7 +165,8 @@ class ToMPIPass(Pass):
         ctx = module.context
         helpers, aliases = [], []
         for ident, (op, c) in enumerate(zip(ops, described)):
-            if c.group_size == 1:
+            groups = [axes for _, axes, _, _ in c.halos] if c.kind == "update_halo" else [c.axes]
+            if all(prod(c.grid_shape[a] for a in axes) == 1 for axes in groups):  # nothing to exchange
                 op.results[0].replace_all_uses_with(op.operands[0])
                 op.erase()
                 continue

@@ -5,11 +5,11 @@
 // RUN: autoshard-run %s --pass-pipeline='builtin.module(autoshard-partition)' --ranks 4 --bytes | FileCheck %s
 // CHECK: original: 1 process, {{[0-9.]+}} s
 // CHECK: spmd: 4 MPI ranks, {{[0-9.]+}} s
-// CHECK: collective #0 all_to_all grid_axes=[0] (group of 4) at {{.*}}kinds-1d.mlir:{{[0-9]+}}:{{[0-9]+}}: 96 B/rank sent (min 96, max 96), cost model 96 B, ratio 1.000
-// CHECK: collective #1 all_slice grid_axes=[0] (group of 4) {{.*}}: 0 B/rank sent (min 0, max 0), cost model 0 B, ratio exact
-// CHECK: collective #2 reduce_scatter grid_axes=[0] (group of 4) {{.*}}: 192 B/rank sent (min 192, max 192), cost model 192 B, ratio 1.000
-// CHECK: collective #3 all_reduce grid_axes=[0] (group of 4) {{.*}}: 384 B/rank sent (min 384, max 384), cost model 384 B, ratio 1.000
-// CHECK: collective #4 all_gather grid_axes=[0] (group of 4) {{.*}}: 384 B/rank sent (min 384, max 384), cost model 384 B, ratio 1.000
+// CHECK: collective #0 all_to_all grid_axes=[0] (group of 4) at {{.*}}kinds-1d.mlir:{{[0-9]+}}:{{[0-9]+}}: 96 B/rank sent (mean; min 96, max 96), cost model 96 B, ratio 1.000
+// CHECK: collective #1 all_slice grid_axes=[0] (group of 4) {{.*}}: 0 B/rank sent (mean; min 0, max 0), cost model 0 B, ratio exact
+// CHECK: collective #2 reduce_scatter grid_axes=[0] (group of 4) {{.*}}: 192 B/rank sent (mean; min 192, max 192), cost model 192 B, ratio 1.000
+// CHECK: collective #3 all_reduce grid_axes=[0] (group of 4) {{.*}}: 384 B/rank sent (mean; min 384, max 384), cost model 384 B, ratio 1.000
+// CHECK: collective #4 all_gather grid_axes=[0] (group of 4) {{.*}}: 384 B/rank sent (mean; min 384, max 384), cost model 384 B, ratio 1.000
 // CHECK: largest error 0 (rtol 1e-05, atol 1e-06): match
 
 shard.grid @g(shape = 4)

@@ -2,16 +2,16 @@
 // (a communicator per group of grid axes), on 8 MPI ranks.
 // RUN: autoshard-run %s --pass-pipeline='builtin.module(autoshard-partition)' --ranks 8 --bytes | FileCheck %s
 // CHECK: spmd: 8 MPI ranks
-// CHECK: #0 all_to_all grid_axes=[1] (group of 4) {{.*}}: 48 B/rank sent (min 48, max 48), cost model 48 B, ratio 1.000
+// CHECK: #0 all_to_all grid_axes=[1] (group of 4) {{.*}}: 48 B/rank sent (mean; min 48, max 48), cost model 48 B, ratio 1.000
 // CHECK: #1 all_slice grid_axes=[0, 1] (group of 8) {{.*}} ratio exact
-// CHECK: #2 reduce_scatter grid_axes=[1] (group of 4) {{.*}}: 384 B/rank sent (min 384, max 384), cost model 384 B, ratio 1.000
-// CHECK: #3 all_reduce grid_axes=[0] (group of 2) {{.*}}: 128 B/rank sent (min 128, max 128), cost model 128 B, ratio 1.000
-// CHECK: #4 all_reduce grid_axes=[0, 1] (group of 8) {{.*}}: 896 B/rank sent (min 896, max 896), cost model 896 B, ratio 1.000
-// CHECK: #5 all_gather grid_axes=[0, 1] (group of 8) {{.*}}: 448 B/rank sent (min 448, max 448), cost model 448 B, ratio 1.000
+// CHECK: #2 reduce_scatter grid_axes=[1] (group of 4) {{.*}}: 384 B/rank sent (mean; min 384, max 384), cost model 384 B, ratio 1.000
+// CHECK: #3 all_reduce grid_axes=[0] (group of 2) {{.*}}: 128 B/rank sent (mean; min 128, max 128), cost model 128 B, ratio 1.000
+// CHECK: #4 all_reduce grid_axes=[0, 1] (group of 8) {{.*}}: 896 B/rank sent (mean; min 896, max 896), cost model 896 B, ratio 1.000
+// CHECK: #5 all_gather grid_axes=[0, 1] (group of 8) {{.*}}: 448 B/rank sent (mean; min 448, max 448), cost model 448 B, ratio 1.000
 // CHECK: #6 all_slice grid_axes=[0] (group of 2) {{.*}} ratio exact
 // CHECK: #7 all_slice grid_axes=[1] (group of 4) {{.*}} ratio exact
-// CHECK: #8 all_gather grid_axes=[0] (group of 2) {{.*}}: 64 B/rank sent (min 64, max 64), cost model 64 B, ratio 1.000
-// CHECK: #9 all_gather grid_axes=[1] (group of 4) {{.*}}: 384 B/rank sent (min 384, max 384), cost model 384 B, ratio 1.000
+// CHECK: #8 all_gather grid_axes=[0] (group of 2) {{.*}}: 64 B/rank sent (mean; min 64, max 64), cost model 64 B, ratio 1.000
+// CHECK: #9 all_gather grid_axes=[1] (group of 4) {{.*}}: 384 B/rank sent (mean; min 384, max 384), cost model 384 B, ratio 1.000
 // CHECK: largest error 0 (rtol 1e-05, atol 1e-06): match
 
 shard.grid @g(shape = 2x4)

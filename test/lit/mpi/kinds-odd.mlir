@@ -4,12 +4,12 @@
 // mean per rank is still the cost model's 2(n-1)/n * B).
 // RUN: autoshard-run %s --pass-pipeline='builtin.module(autoshard-partition)' --ranks 6 --bytes | FileCheck %s
 // CHECK: spmd: 6 MPI ranks
-// CHECK: #0 all_to_all grid_axes=[1] (group of 3) {{.*}}: 64 B/rank sent (min 64, max 64), cost model 64 B, ratio 1.000
+// CHECK: #0 all_to_all grid_axes=[1] (group of 3) {{.*}}: 64 B/rank sent (mean; min 64, max 64), cost model 64 B, ratio 1.000
 // CHECK: #1 all_slice grid_axes=[1] (group of 3) {{.*}} ratio exact
-// CHECK: #2 reduce_scatter grid_axes=[1] (group of 3) {{.*}}: 64 B/rank sent (min 64, max 64), cost model 64 B, ratio 1.000
-// CHECK: #3 all_reduce grid_axes=[0] (group of 2) {{.*}}: 32 B/rank sent (min 32, max 32), cost model 32 B, ratio 1.000
-// CHECK: #4 all_reduce grid_axes=[0, 1] (group of 6) {{.*}}: 53 B/rank sent (min 52, max 56), cost model 53 B, ratio 1.000
-// CHECK: #5 all_gather grid_axes=[1] (group of 3) {{.*}}: 192 B/rank sent (min 192, max 192), cost model 192 B, ratio 1.000
+// CHECK: #2 reduce_scatter grid_axes=[1] (group of 3) {{.*}}: 64 B/rank sent (mean; min 64, max 64), cost model 64 B, ratio 1.000
+// CHECK: #3 all_reduce grid_axes=[0] (group of 2) {{.*}}: 32 B/rank sent (mean; min 32, max 32), cost model 32 B, ratio 1.000
+// CHECK: #4 all_reduce grid_axes=[0, 1] (group of 6) {{.*}}: 53 B/rank sent (mean; min 52, max 56), cost model 53 B, ratio 1.000
+// CHECK: #5 all_gather grid_axes=[1] (group of 3) {{.*}}: 192 B/rank sent (mean; min 192, max 192), cost model 192 B, ratio 1.000
 // CHECK: largest error 0 (rtol 1e-05, atol 1e-06): match
 shard.grid @g(shape = 2x3)
 func.func @kinds(%a: tensor<1x6x12xf32>, %b: tensor<1x12x4xf32>, %c: tensor<1x2x12xf32>, %x: tensor<6x12xf32>, %z: tensor<6x12xf32>) -> (tensor<1x6x4xf32>, tensor<1x2x4xf32>, tensor<6x12xf32>) {
