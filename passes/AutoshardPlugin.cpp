@@ -116,7 +116,7 @@ public:
   /// loaded once the pass manager runs: declare them all.
   void getDependentDialects(DialectRegistry &registry) const override { registerAllDialects(registry); }
 
-  /// Bad option values (e.g. `grid=2y4`, or an option Python no longer has)
+  /// Bad option values (e.g. `grid=2xa`, or an option Python no longer has)
   /// are reported before anything runs, as autoshard-opt does.
   LogicalResult initialize(MLIRContext *context) override {
     llvm::Expected<llvm::json::Value> reply = PythonChannel::get().call(
