@@ -24,9 +24,9 @@
 // REPORT: autoshard plan for @mlp on grid @grid (8)
 // REPORT: tosa.matmul {{.*}} n:[0]
 // REPORT: tosa.matmul {{.*}} k:[0] {{.*}} partial=sum[0]
-// REPORT: total modelled cost: [[COST:[0-9.]+]] ms
+// REPORT: total modelled cost: [[COST:[0-9.]+]] us
 // REPORT: peak memory per device: {{.*}} MiB of budget 160.00 MiB
-// REPORT: baseline megatron: {{[0-9.]+}} ms (autoshard / baseline = 1.0000)
+// REPORT: baseline megatron: {{[0-9.]+}} us (autoshard / baseline = 1.0000)
 
 func.func @mlp(%x: tensor<1x1024x4096xf32>, %w1: tensor<1x4096x16384xf32>, %w2: tensor<1x16384x4096xf32>) -> tensor<1x1024x4096xf32> {
   %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
