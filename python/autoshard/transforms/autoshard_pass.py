@@ -21,6 +21,7 @@ from autoshard.diagnostics import AutoshardError
 from autoshard.graph import build_graph
 from autoshard.planner import build_problem, decode
 from autoshard.planner.baselines import megatron_cost
+from autoshard.planner.infeasible import forbidden_everywhere
 from autoshard.planner.report import plan_report
 from autoshard.solver.solve import solve_with_progress
 from autoshard.transforms.annotate import write_plan
@@ -74,7 +75,7 @@ class AutoshardPass(Pass):
                 _warn_unruled(state, pp.unruled)
                 solution = solve_with_progress(pp.problem, self.time_limit, self.threads, self.seed, log=log)
                 if solution.status == "infeasible":
-                    raise AutoshardError(
+                    raise forbidden_everywhere(pp) or AutoshardError(
                         f"memory budget {format_bytes(budget)} per device is infeasible for @{graph.name}: "
                         f"the smallest peak the solver reached is {format_bytes(solution.peak_usage)}",
                         func_op.location,
