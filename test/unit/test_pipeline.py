@@ -20,10 +20,16 @@ def opt(*argv):
     return code, out.getvalue(), err.getvalue()
 
 
+_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12}
+
+
 def report_costs(report: str) -> tuple[float, float]:
-    ours = float(re.search(r"total modelled cost: ([\d.]+) ms", report).group(1))
-    mega = float(re.search(r"baseline megatron: ([\d.]+) ms", report).group(1))
-    return ours, mega
+    """(ours, Megatron) in seconds, from the text report ("5.01 us")."""
+    def seconds(pattern):
+        m = re.search(pattern + r" ([\d.]+) (s|ms|us|ns|ps)\b", report)
+        return float(m.group(1)) * _SECONDS[m.group(2)]
+
+    return seconds("total modelled cost:"), seconds("baseline megatron:")
 
 
 def test_seed_example_verbatim_main_pipeline():
