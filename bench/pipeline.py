@@ -46,7 +46,7 @@ def run(pipeline: str, path: Path):
         err.seek(0)
         stderr = err.read()
     code = os.waitstatus_to_exitcode(status_word)
-    cost = re.search(r"total modelled cost: ([\d.]+ ms)", stderr)
+    cost = re.search(r"total modelled cost: ([\d.]+ [mun]?s)", stderr)
     status = re.search(r"solver: (\w+)", stderr)
     return code, seconds, usage.ru_maxrss, cost, status, stderr
 
