@@ -134,3 +134,25 @@ func.func @f(%m: memref<4xi1, strided<[1], offset: ?>>, %i: index) {
     assert '%v = arith.trunci %autoshard_byte1 : i8 to i1 loc("a.mlir":3:4)' in out
     assert "%autoshard_byte2 = arith.extui %v : i1 to i8" in out
     ir.Module.parse(out, new_context())  # still valid IR
+
+
+def test_halo_exchange_is_lowered_here_and_counted():
+    text = """
+shard.grid @g(shape = 2x4)
+func.func @f(%x: tensor<6x6xf32>) -> tensor<6x6xf32> {
+  %h = shard.update_halo %x on @g split_axes = [[1], [0]] halo_sizes = [1, 1, 1, 1] : tensor<6x6xf32>
+  return %h : tensor<6x6xf32>
+}
+"""
+    module = _lowered(text, count=True)
+    names = _ops(module)
+    assert "shard.update_halo" not in names
+    assert names.count("mpi.comm_split") == 2  # one communicator per split dimension's group
+    assert names.count("func.call") == 1 + 4 * 2  # the helper; per dim and direction, two orders
+    text = lower_to_llvm(module, "halo.mlir")
+    assert "llvm.call @MPI_Send" in text
+
+
+def test_halo_bytes_are_an_interior_ranks():
+    c = Collective("update_halo", (4,), (0,), "f32", (1, 6, 8, 4), (1, 6, 8, 4), halos=((1, (0,), 1, 1),))
+    assert c.bytes_sent() == 2 * 8 * 4 * 4

@@ -84,14 +84,6 @@ def mpich_paths() -> tuple[str, str]:
     return str(mpiexec), str(lib)
 
 
-def _walk(op, out):
-    for region in op.regions:
-        for block in region.blocks:
-            for inner in block.operations:
-                out.append(inner.operation)
-                _walk(inner.operation, out)
-
-
 def prepare_entry(module, name: str) -> None:
     """Entry function callable from ctypes (`_mlir_ciface_<name>`)."""
     from autoshard.ir import ir
@@ -124,6 +116,7 @@ def lower_to_llvm(module, source_name: str) -> str:
     the LLVM dialect.  `module` is consumed."""
     from autoshard.ir import ir, new_context
     from autoshard.tools.bool_memrefs import widen_booleans
+    from autoshard.transforms.to_mpi import _walk
 
     _run(module, TO_LOOPS, source_name)
     # The grid symbol has no runtime meaning once the device queries are lowered.

@@ -24,8 +24,6 @@ in the order `collectives()` returns them.
 
 from __future__ import annotations
 
-import ast
-import re
 from math import prod
 from dataclasses import dataclass, field
 
@@ -33,6 +31,7 @@ from autoshard.diagnostics import AutoshardError
 from autoshard.graph import find_grid
 from autoshard.ir import func, ir
 from autoshard.sim.helpers import attr_int, attr_ints
+from autoshard.sim.shard_ops import _reduction, _split_axes  # how the simulator reads these attributes
 from autoshard.transforms.base import Pass, PipelineState, register_pass
 from autoshard.transforms.common import functions
 from autoshard.transforms.mpi_collectives import (
@@ -70,12 +69,6 @@ def collectives(module) -> list:
     for f in functions(module):
         _walk(f.operation, ops)
     return [op for op in ops if op.name in LOWERED_HERE]
-
-
-def _reduction(op) -> str:
-    if "reduction" not in op.attributes:
-        return "sum"
-    return str(op.attributes["reduction"]).rstrip(">").split()[-1]
 
 
 def describe(module, op) -> Collective:
@@ -121,9 +114,7 @@ def describe(module, op) -> Collective:
 
 
 def _describe_halo(op, grid, elem, src) -> Collective:
-    # No Python class for #shard<axisarray[[0], []]>: read the printed form.
-    m = re.search(r"axisarray(\[.*\])>", str(op.attributes["split_axes"]))
-    split = [tuple(axes) for axes in ast.literal_eval(m.group(1))]
+    split = [tuple(axes) for axes in _split_axes(op)]
     sizes = attr_ints(op, "static_halo_sizes")
     split_dims = [(d, axes) for d, axes in enumerate(split) if axes]
     if len(sizes) != 2 * len(split_dims) or any(s < 0 for s in sizes):
