@@ -21,6 +21,11 @@ from dataclasses import dataclass
 from math import prod
 
 REDUCTIONS = ("sum", "max", "min", "product")
+# Device counts are products of grid sizes; beyond this they stop being
+# machines (and numpy's 64-bit index arithmetic overflows on their products).
+MAX_DEVICES = (1 << 31) - 1
+# Elements of 8 bytes at most: their byte count stays a signed 64-bit integer.
+MAX_ELEMENTS = ((1 << 63) - 1) // 8
 
 
 class ShardingError(ValueError):
@@ -41,6 +46,9 @@ class Grid:
                 raise ShardingError(
                     f"grid '@{self.name}' has a non-positive or dynamic axis size in shape {self.shape_text}"
                 )
+        if prod(self.shape) > MAX_DEVICES:
+            raise ShardingError(f"grid '@{self.name}' of shape {self.shape_text} has {prod(self.shape)} devices, "
+                                f"more than the {MAX_DEVICES} (2^31 - 1) autoshard plans for")
 
     @property
     def rank(self) -> int:
@@ -144,6 +152,10 @@ class Sharding:
             raise ShardingError(f"unknown partial reduction '{self.partial_kind}'")
         if shape is None:
             return
+        elements = prod(max(int(d), 1) for d in shape)
+        if elements > MAX_ELEMENTS:
+            raise ShardingError(f"tensor of shape {'x'.join(str(d) for d in shape)} has {elements} elements, "
+                                f"too many for its byte count to fit in 64 bits")
         if len(self.split_axes) > len(shape):
             raise ShardingError(
                 f"sharding has {len(self.split_axes)} split dimensions but the tensor has rank {len(shape)}"

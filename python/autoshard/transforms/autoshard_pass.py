@@ -22,6 +22,7 @@ from autoshard.graph import build_graph
 from autoshard.planner import build_problem, decode
 from autoshard.planner.baselines import megatron_cost
 from autoshard.planner.infeasible import forbidden_everywhere
+from autoshard.planner.limits import check_tensor_sizes
 from autoshard.planner.report import plan_report
 from autoshard.solver.solve import solve_with_progress
 from autoshard.transforms.annotate import write_plan
@@ -69,6 +70,7 @@ class AutoshardPass(Pass):
         model = CostModel(cluster, grid)
         for func_op in entry_functions(module, state):
             graph = build_graph(func_op, grid)
+            check_tensor_sizes(graph)
             with _progress(state, graph.name) as log:
                 pp = build_problem(graph, model, budget)
                 log(f"problem built: {pp.problem.num_nodes} nodes, {pp.problem.num_edges} edges")
