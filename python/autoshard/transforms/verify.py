@@ -119,7 +119,7 @@ def _assemble(grid, sh: Sharding, global_shape, outputs: dict, k: int):
             result = np.zeros(global_shape, dtype=local.dtype)
         blk = _block(grid, sh, dev, local_shape)
         key = tuple((b.start, b.stop) for b in blk)
-        target = result[blk]  # a view: the reductions below write in place
+        target = result[blk + (Ellipsis,)]  # a view (also of a rank-0 result): reductions write in place
         if key not in seen_blocks:
             seen_blocks.add(key)
             target[...] = local
