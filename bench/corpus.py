@@ -61,6 +61,10 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per (file, grid)")
     parser.add_argument("--out", type=Path, help="also write the table to this Markdown file")
     args = parser.parse_args(argv)
+    for p in args.paths:
+        if not p.exists():
+            print(f"{p}: error: no such file or directory", file=sys.stderr)
+            return 1
     files = corpus_files(list(DEFAULT_DIRS) + list(args.paths))
     if not files:
         print("bench/corpus.py: error: no corpus files found", file=sys.stderr)

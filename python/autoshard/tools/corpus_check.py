@@ -8,7 +8,9 @@ proves that infeasible, 1.01 x the smallest peak it reports.
 
     python -m autoshard.tools.corpus_check FILE --grid 2x4 [--stage plan|full]
 
-prints one JSON object (the `CaseResult` fields) on stdout.  `check_case`
+prints one JSON object (the `CaseResult` fields) on stdout and exits 0
+whether or not the case passed (`ok` says); a missing file is an error
+(exit 1).  `check_case`
 runs that in a child process with a timeout, so that each case's memory is
 its own and a hung case cannot stop the others.
 """
@@ -156,7 +158,8 @@ def run_case(path: Path, grid: str, stage: str = "full") -> CaseResult:
         try:
             res.ops, res.ruled, res.replicated_peak, res.unruled_kinds, cost = replicated_plan(text, str(path), grid)
         except AutoshardError as err:
-            res.first_error = f"{path}: error: {err.message}"
+            where = f"{path}:{err.loc.line}:{err.loc.col}" if err.loc is not None else str(path)
+            res.first_error = f"{where}: error: {err.message}"
             res.seconds = time.perf_counter() - start
             return res
         from autoshard.planner.builder import PS_PER_S
@@ -203,6 +206,9 @@ def main(argv=None) -> int:
     parser.add_argument("--grid", default="2x4")
     parser.add_argument("--stage", choices=("plan", "full"), default="full")
     args = parser.parse_args(argv)
+    if not args.file.is_file():
+        print(f"{args.file}: error: no such file", file=sys.stderr)
+        return 1
     print(json.dumps(asdict(run_case(args.file, args.grid, args.stage)), sort_keys=True))
     return 0
 
