@@ -10,9 +10,8 @@ proves that infeasible, 1.01 x the smallest peak it reports.
 
 prints one JSON object (the `CaseResult` fields) on stdout and exits 0
 whether or not the case passed (`ok` says); a missing file is an error
-(exit 1).  `check_case`
-runs that in a child process with a timeout, so that each case's memory is
-its own and a hung case cannot stop the others.
+(exit 1).  `check_case` runs that in a child process with a timeout, so
+that each case's memory is its own and a hung case cannot stop the others.
 """
 
 from __future__ import annotations
