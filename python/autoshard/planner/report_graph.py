@@ -26,6 +26,7 @@ class GNode:
     id: int
     label: str
     sharding: str
+    is_argument: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class PlanGraph:
         for row in data["ops"]:
             where = f" ({row['loc'].split(':', 1)[1]})" if row["loc"] else ""
             sharding = row["results"][0] if row["results"] else row["operands"][0]
-            nodes.append(GNode(row["id"], f"{row['name']}{where}", sharding))
+            nodes.append(GNode(row["id"], f"{row['name']}{where}", sharding, row["kind"] == "arg"))
         edges = []
         for e in data["edges"]:
             names = tuple(f"{c['kind']}{c['axes']}" for c in (data["collectives"][i] for i in e["collectives"]))
@@ -114,9 +115,23 @@ def _layout(g: PlanGraph, top: float) -> tuple[dict[int, _Placed], float, float]
     for e in g.edges:
         if e.consumer in preds and e.producer in preds:
             preds[e.consumer].append(e.producer)
+    order = sorted(g.nodes, key=lambda n: n.id)  # producers come first in node order
     layer: dict[int, int] = {}
-    for n in sorted(g.nodes, key=lambda n: n.id):  # producers come first in node order
+    for n in order:
         layer[n.id] = 1 + max((layer.get(p, 0) for p in preds[n.id]), default=-1)
+    # What does not depend on an argument (constants and what is computed
+    # from them alone) sits just above its first user, not at the top.
+    fed = {n.id for n in order if n.is_argument}
+    for n in order:
+        if any(p in fed for p in preds[n.id]):
+            fed.add(n.id)
+    users: dict[int, list[int]] = {n.id: [] for n in g.nodes}
+    for consumer, producers in preds.items():
+        for p in producers:
+            users[p].append(consumer)
+    for n in reversed(order):
+        if n.id not in fed and users[n.id]:
+            layer[n.id] = max(layer[n.id], min(layer[u] for u in users[n.id]) - 1)
     rows: dict[int, list[GNode]] = {}
     for n in sorted(g.nodes, key=lambda n: n.id):
         rows.setdefault(layer[n.id], []).append(n)
