@@ -12,6 +12,13 @@ One input is parsed (whole, or per `// -----` chunk), every step runs on the
 module with a fresh `PipelineState`, the module is re-verified after each
 step, and every diagnostic is rendered mlir-opt style (or, with
 `verify_diagnostics`, matched against `expected-*` comments instead).
+
+A pipeline becomes steps (`build_steps`): each autoshard pass is a
+`PythonStep` (a module pass: on the root module, or on the modules a nested
+`builtin.module(...)` / `any(...)` selects); consecutive MLIR passes form
+one `UpstreamSegment`, run by one bindings PassManager with the user's
+nesting, so that MLIR's own instrumentation (IR dumps, timing, statistics;
+tools/instrument.py) sees the pipeline mlir-opt would.
 """
 
 from __future__ import annotations

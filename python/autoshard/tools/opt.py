@@ -1,13 +1,19 @@
 """autoshard-opt: mlir-opt for autoshard's passes.
 
     autoshard-opt [options] [input.mlir|-]
-      -o FILE                     output (default: stdout; written only on success)
+      -o FILE                     output (default: stdout), written as mlir-opt writes
+                                  it (tools/output.py): removed again if the run fails
       --split-input-file          process `// -----` chunks separately
       --verify-diagnostics[=all|only-expected]  check `// expected-error {{...}}` comments
       --pass-pipeline='builtin.module(autoshard{grid=2x4},autoshard-partition)'
       --<pass>[='<options>']      one flag per registered pass, in order
-      --plan-report[=FILE]        print the passes' plan reports (stderr/FILE)
+      --plan-report[=FILE]        print the passes' plan reports (stderr/FILE; FILE.json: as data)
+      --plan-graph=FILE.svg|.dot  draw the plans' dataflow graphs
       --load-pass-plugin=FILE.py  import a Python file that registers passes
+      --mlir-print-ir-{before,after}-all, --mlir-print-ir-after-failure,
+      --mlir-print-op-generic, --mlir-print-debuginfo, --mlir-timing,
+      --mlir-pass-statistics, --mlir-disable-threading, --dump-pass-pipeline,
+      --list-passes, --show-dialects, --no-implicit-module   as in mlir-opt
       --allow-unregistered-dialect, --help, --version
 
 Like mlir-opt, long options take one or two dashes and values attach with
