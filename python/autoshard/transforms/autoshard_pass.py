@@ -71,6 +71,7 @@ class AutoshardPass(Pass):
         for func_op in entry_functions(module, state):
             graph = build_graph(func_op, grid)
             check_tensor_sizes(graph)
+            _warn_dynamic(state, graph, func_op)
             with _progress(state, graph.name) as log:
                 pp = build_problem(graph, model, budget)
                 log(f"problem built: {pp.problem.num_nodes} nodes, {pp.problem.num_edges} edges")
@@ -88,6 +89,21 @@ class AutoshardPass(Pass):
                     baselines["megatron"] = megatron_cost(pp, plan.node_choice)
             state.reports.append(plan_report(pp, plan, budget, baselines))
             write_plan(graph, plan)
+
+
+def _warn_dynamic(state: PipelineState, graph, func_op) -> None:
+    """One warning per function naming the first value with a dynamic
+    dimension: such dimensions are never split (docs/ops.md)."""
+    dynamic = [v for v in graph.values if v.tensor is not None and any(s < 0 for s in v.tensor.shape)]
+    if not dynamic:
+        return
+    first = dynamic[0]
+    dims = [d for d, s in enumerate(first.tensor.shape) if s < 0]
+    name = first.value.get_name()
+    loc = graph.ops[first.producer].loc if first.producer is not None else func_op.location
+    others = f" (and {len(dynamic) - 1} more value{'s' if len(dynamic) > 2 else ''})" if len(dynamic) > 1 else ""
+    state.warn(f"{name} : {first.value.type} has dynamic dimension{'s' if len(dims) > 1 else ''} "
+               f"{dims}{others}: dynamic dimensions are never split", loc)
 
 
 def _warn_unruled(state: PipelineState, unruled) -> None:
