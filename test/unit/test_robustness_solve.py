@@ -122,3 +122,21 @@ def test_no_time_left_gives_the_least_usage_answer_fast():
     assert solution.peak_usage <= least_peak
     assert solution.status in ("feasible", "infeasible")
     assert evaluate(problem, solution.assignment) == (solution.cost, solution.peak_usage)
+
+
+def test_time_limit_holds_on_a_big_problem(tmp_path):
+    """Reading alone outlasts the limit: a located error within the limit
+    plus its slack (5% or 1 s), not a run of many seconds."""
+    rng = random.Random(3)
+    n = 300_000
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"problem": {"name": "big", "nodes": {
+        "intervals": [[i, i + 2] for i in range(n)],
+        "costs": [[rng.randrange(100), rng.randrange(100)] for _ in range(n)],
+        "usages": [[rng.randrange(10), rng.randrange(10)] for _ in range(n)]},
+        "edges": {"nodes": [], "costs": []}, "usage_limit": 15}}))
+    started = time.monotonic()
+    run = _cli(path, "--time-limit", "0.5")
+    elapsed = time.monotonic() - started
+    assert elapsed < 0.5 + 1.0 + 0.5, elapsed  # + interpreter start-up
+    _assert_one_error(run, "the time limit of 0.5 s ran out")

@@ -16,9 +16,13 @@ import time
 _STARTED = time.monotonic()
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 
 from autoshard.solver import ProblemError, read_problem, write_solution  # noqa: E402
 from autoshard.solver.iopddl_json import ProblemFileError  # noqa: E402
@@ -101,7 +105,51 @@ def _report(solution, limit) -> str:
     return "\n".join(lines)
 
 
+class _OutOfTime(BaseException):
+    """The hard deadline passed (a BaseException: nothing on the way may
+    swallow it)."""
+
+
+@contextlib.contextmanager
+def _hard_deadline(seconds: float):
+    """Raises _OutOfTime in the main thread `seconds` from now, wherever it
+    is: reading, reducing and the first answer are pure Python and cannot
+    all check a clock.  A no-op where there is no SIGALRM."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _grace(limit: float) -> float:
+    """The overrun allowed to a run: 5% or 1 s, whichever is larger; the
+    hard deadline comes at 70% of it, leaving the rest to report and exit."""
+    return 0.7 * max(0.05 * limit, 1.0)
+
+
 def main(argv=None) -> int:
+    """The command; from the command line (argv None) the process ends here
+    without freeing the problem: for a million nodes that alone takes
+    longer than the slack the time limit allows."""
+    code = _run(argv)
+    if argv is None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _run(argv) -> int:
     try:
         args = _parser().parse_args(argv)
     except _ArgumentError as err:
@@ -109,20 +157,24 @@ def main(argv=None) -> int:
     if args.threads < 1:
         return _fail(f"argument --threads: must be at least 1, got {args.threads}")
     start = _STARTED if argv is None else time.monotonic()
+    phase = "while reading the problem"
     try:
-        try:
-            problem = read_problem(args.problem)
-        except ProblemFileError as err:
-            return _fail(f"{args.problem}:{err.line}:{err.col}: {err}")
-        except (ProblemError, OSError, json.JSONDecodeError, EOFError, UnicodeDecodeError) as err:
-            detail = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-            return _fail(f"{args.problem}: {detail}")
-        read_seconds = time.monotonic() - start
-        if read_seconds >= args.time_limit:
-            return _fail(f"{args.problem}: the time limit of {args.time_limit:g} s ran out while reading the "
-                         f"problem ({problem.num_nodes} nodes, {problem.num_edges} edges, {read_seconds:.1f} s)")
-        solution = solve_with_progress(problem, args.time_limit, args.threads, args.seed,
-                                       wall_limit=args.time_limit - read_seconds, log=_progress(start))
+        with _hard_deadline(start + args.time_limit + _grace(args.time_limit) - time.monotonic()):
+            try:
+                problem = read_problem(args.problem)
+            except ProblemFileError as err:
+                return _fail(f"{args.problem}:{err.line}:{err.col}: {err}")
+            except (ProblemError, OSError, json.JSONDecodeError, EOFError, UnicodeDecodeError) as err:
+                detail = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+                return _fail(f"{args.problem}: {detail}")
+            read_seconds = time.monotonic() - start
+            phase = (f"before the solver had an answer for the {problem.num_nodes} nodes and "
+                     f"{problem.num_edges} edges (reading took {read_seconds:.1f} s)")
+            # Past the limit already (a slow start): only the quick answer,
+            # within the slack, before the hard deadline.
+            solution = solve_with_progress(problem, args.time_limit, args.threads, args.seed,
+                                           wall_limit=max(0.01, args.time_limit - read_seconds),
+                                           log=_progress(start))
         solution = type(solution)(solution.assignment, solution.cost, solution.peak_usage, solution.status,
                                   solution.bound, time.monotonic() - start)
         print(_report(solution, problem.usage_limit))
@@ -131,6 +183,8 @@ def main(argv=None) -> int:
                 write_solution(args.output, solution)
             except OSError as err:
                 return _fail(f"{args.output}: {err.strerror or err}")
+    except _OutOfTime:
+        return _fail(f"{args.problem}: the time limit of {args.time_limit:g} s ran out {phase}")
     except KeyboardInterrupt:
         return _fail("interrupted")
     except MemoryError:
