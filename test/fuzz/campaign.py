@@ -72,7 +72,10 @@ CLUSTER_VALUES = ["1e308", "-1", "0", "NaN", "Infinity", "1e-300", "\"fast\"", "
 
 _OPT_OPTION_ERROR = "autoshard-opt: error: "
 _LOCATED_MLIR = re.compile(r"^[^\s:][^:\n]*:\d+:\d+: error: ", re.M)
-_ANY_ERROR = re.compile(r"^.*\berror: .*$", re.M)
+# A diagnostic's first line: `file:line:col: error:`, `tool: error:`, or a
+# bare `error:`.  The echoed source lines under it start with blanks or
+# the user's code, which cannot look like this by accident.
+_ANY_ERROR = re.compile(r"^(?:[^\s:][^:\n]*:\d+:\d+: |[^\s:][^:\n]*: )?error: .*$", re.M)
 _SOLVE_LOCATION = re.compile(
     r":\d+:\d+: |\bnode \d+|\bedge \d+|argument --|unrecognized arguments|arguments are required|"
     r"\bproblem\b|\bnodes\b|\bedges\b|intervals|costs|usages|usage_limit|the file|JSON|gzip|UTF-8|"

@@ -54,12 +54,16 @@ def _set(doc, path, value):
 
 def replace_value(doc, rng):
     paths = [p for p, _ in _paths(doc) if p]
+    if not paths:  # an earlier mutation left a scalar
+        return doc
     _set(doc, rng.choice(paths), copy.deepcopy(rng.choice(BOUNDARY_VALUES)))
     return doc
 
 
 def remove_key(doc, rng):
     dict_paths = [(p, v) for p, v in _paths(doc) if isinstance(v, dict) and v]
+    if not dict_paths:
+        return doc
     path, target = rng.choice(dict_paths)
     del target[rng.choice(list(target))]
     return doc
