@@ -127,6 +127,23 @@ def model_bytes(c) -> float:
     return collective_cost(cluster, grid, step, None, MPI_ELEMENT_TYPES[c.elem])
 
 
+def _original_program(module, state, name: str):
+    """The program before autoshard-partition, in a context of its own (so
+    named resources keep their names): kept in the module as
+    `@autoshard.original.<name>`, or (older partitioners) as text in the
+    pipeline state."""
+    from autoshard.ir import ir, new_context
+    from autoshard.transforms import common
+
+    if hasattr(common, "original_module") and common.originals(module):
+        return common.original_module(module, name)
+    if state.original_text is None:
+        raise AutoshardError("the pipeline does not produce the SPMD form: end it with autoshard-partition")
+    ctx = new_context()
+    ctx.allow_unregistered_dialects = module.context.allow_unregistered_dialects
+    return ir.Module.parse(state.original_text, ctx)
+
+
 def _pick_function(module, name: str | None):
     from autoshard.ir import ir
     from autoshard.transforms.common import entry_functions
@@ -153,10 +170,10 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     from autoshard.tools.native import CompiledProgram, lower_to_llvm, mpich_paths, prepare_entry
     from autoshard.tools.pipeline import parse_pipeline
     from autoshard.transforms.base import PipelineState
-    from autoshard.transforms.to_mpi import ToMPIPass, collectives, describe
     from autoshard.sim.domains import input_domains
+    from autoshard.transforms.to_mpi import ToMPIPass, collectives, describe, drop_kept_originals
     from autoshard.transforms.verify import (VerifyPass, _assemble, _bounds, _describe_producer, _local_input,
-                                             _parse_fresh, _Tally, dyadic_inputs)
+                                             _Tally, dyadic_inputs)
 
     try:
         text = Path(path).read_text()
@@ -168,11 +185,10 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     module = load_module(text, path, ctx)
     with ctx, DiagnosticCollector(ctx, path):
         run_steps(module, steps, state)
-    if state.original_text is None:
-        raise AutoshardError("the pipeline does not produce the SPMD form: end it with autoshard-partition")
     spmd_func, name = _pick_function(module, function)
+    original = _original_program(module, state, name)
+    drop_kept_originals(module)
     ftype_spmd = ir.FunctionType(ir.TypeAttr(spmd_func.attributes["function_type"]).value)
-    original = _parse_fresh(state.original_text, ctx)
     orig_func = next(f for f in original.body.operations
                      if f.operation.name == "func.func" and ir.StringAttr(f.attributes["sym_name"]).value == name)
     ftype = ir.FunctionType(ir.TypeAttr(orig_func.attributes["function_type"]).value)

@@ -229,6 +229,7 @@ class _Lowering:
         self.b = _Body()
         self.n = c.group_size
         self.isz = MPI_ELEMENT_TYPES[c.elem]
+        self._types: dict[str, str] = {}  # allocated buffer -> its type, for dealloc
 
     # -- this rank's place in its group ----------------------------------
     def position(self, with_comm: bool, axes=None):
@@ -268,9 +269,25 @@ class _Lowering:
         b, e = self.b, self.c.elem
         src = b.emit(f"bufferization.to_buffer {flat_tensor} read_only : "
                      f"{tensor_type((size,), e)} to {memref_type((size,), e)}")
-        buf = b.emit(f"memref.alloc() : {memref_type((size,), e)}", "buf")
+        buf = self.alloc(memref_type((size,), e), "buf")
         b.stmt(f"memref.copy {src}, {buf} : {memref_type((size,), e)} to {memref_type((size,), e)}")
         return buf
+
+    def alloc(self, typ: str, hint: str) -> str:
+        buf = self.b.emit(f"memref.alloc() : {typ}", hint)
+        self._types[buf] = typ
+        return buf
+
+    def read_only(self, flat_tensor: str, size: int) -> str:
+        """The flat tensor's buffer, only ever read."""
+        e = self.c.elem
+        return self.b.emit(f"bufferization.to_buffer {flat_tensor} read_only : "
+                           f"{tensor_type((size,), e)} to {memref_type((size,), e)}")
+
+    def free(self, *bufs: str) -> None:
+        """Scratch buffers this function allocated and hands to no tensor."""
+        for buf in bufs:
+            self.b.stmt(f"memref.dealloc {buf} : {self._types[buf]}")
 
     def to_tensor(self, buf: str, size: int) -> str:
         e = self.c.elem
@@ -383,8 +400,8 @@ class _Lowering:
         self.position(with_comm=True)
         e = prod(c.in_shape)
         total = n * e
-        src = self.to_memref(_flatten(b, x, c.in_shape, c.elem), e)
-        buf = b.emit(f"memref.alloc() : {memref_type((total,), c.elem)}", "buf")
+        src = self.read_only(_flatten(b, x, c.in_shape, c.elem), e)
+        buf = self.alloc(memref_type((total,), c.elem), "buf")
         own, own_type = self.view(buf, total, b.mul(self.p, b.index(e)), e)
         b.stmt(f"memref.copy {src}, {own} : {memref_type((e,), c.elem)} to {own_type}")
         self.ring_all_gather(buf, total, self.equal_bounds(e))
@@ -396,12 +413,13 @@ class _Lowering:
         total = prod(c.in_shape)
         e = total // n
         buf = self.to_memref(_stage(b, x, c.in_shape, c.axis, n, c.elem), total)
-        tmp = b.emit(f"memref.alloc() : {memref_type((e,), c.elem)}", "tmp")
+        tmp = self.alloc(memref_type((e,), c.elem), "tmp")
         self.ring_reduce_scatter(buf, total, self.equal_bounds(e), tmp, e)
         mine, mine_type = self.view(buf, total, b.mul(self.p, b.index(e)), e)
-        out = b.emit(f"memref.alloc() : {memref_type((e,), c.elem)}", "out")
+        out = self.alloc(memref_type((e,), c.elem), "out")
         b.stmt(f"memref.copy {mine}, {out} : {mine_type} to {memref_type((e,), c.elem)}")
         self.average(out, memref_type((e,), c.elem), e)
+        self.free(buf, tmp)
         return _unflatten(b, self.to_tensor(out, e), c.out_shape, c.elem)
 
     def all_reduce(self, x: str) -> str:
@@ -416,13 +434,14 @@ class _Lowering:
             return start, b.emit(f"arith.subi {stop}, {start} : index")
 
         tmp_size = -(-total // n)
-        tmp = b.emit(f"memref.alloc() : {memref_type((tmp_size,), c.elem)}", "tmp")
+        tmp = self.alloc(memref_type((tmp_size,), c.elem), "tmp")
         self.ring_reduce_scatter(buf, total, bounds, tmp, tmp_size)
         if c.reduction == "average":
             off, size = bounds(self.p)
             view, typ = self.view(buf, total, off, size)
             self.average(view, typ, size)
         self.ring_all_gather(buf, total, bounds)
+        self.free(tmp)
         return _unflatten(b, self.to_tensor(buf, total), c.out_shape, c.elem)
 
     def all_to_all(self, x: str) -> str:
@@ -433,7 +452,7 @@ class _Lowering:
         chunk = list(c.in_shape)
         chunk[c.axis] //= n
         src = self.to_memref(_stage(b, x, c.in_shape, c.axis, n, c.elem), total)
-        dst = b.emit(f"memref.alloc() : {memref_type((total,), c.elem)}", "buf")
+        dst = self.alloc(memref_type((total,), c.elem), "buf")
         mine_off = b.mul(self.p, b.index(e))
         own_src, st = self.view(src, total, mine_off, e)
         own_dst, dt = self.view(dst, total, mine_off, e)
@@ -455,6 +474,7 @@ class _Lowering:
             sv, st = self.view(src, total, b.mul(to, b.index(e)), e)
             rv, rt = self.view(dst, total, b.mul(frm, b.index(e)), e)
             self.send_recv(sv, st, e, b.i32(to), rv, rt, b.i32(frm), first)
+        self.free(src)
         return _unstage(b, self.to_tensor(dst, total), chunk, c.concat_axis, n, c.elem)
 
     def update_halo(self, x: str) -> str:
@@ -467,7 +487,7 @@ class _Lowering:
         shape, e = list(c.in_shape), c.elem
         full = memref_type(shape, e)
         src = b.emit(f"bufferization.to_buffer {x} read_only : {tensor_type(shape, e)} to {full}")
-        buf = b.emit(f"memref.alloc() : {full}", "buf")
+        buf = self.alloc(full, "buf")
         b.stmt(f"memref.copy {src}, {buf} : {full} to {full}")
         strides = [prod(shape[d + 1:]) for d in range(len(shape))]
         for dim, axes, lo, hi in c.halos:
@@ -502,8 +522,8 @@ class _Lowering:
 
         out_view, out_type = window(send_at)
         in_view, in_type = window(recv_at)
-        out_buf = b.emit(f"memref.alloc() : {slab_type}", "slab")
-        in_buf = b.emit(f"memref.alloc() : {slab_type}", "slab")
+        out_buf = self.alloc(slab_type, "slab")
+        in_buf = self.alloc(slab_type, "slab")
         out_flat = b.emit(f"memref.collapse_shape {out_buf} [[{dims}]] : {slab_type} into {flat_type}")
         in_flat = b.emit(f"memref.collapse_shape {in_buf} [[{dims}]] : {slab_type} into {flat_type}")
 
@@ -529,6 +549,7 @@ class _Lowering:
         recv()
         send()
         b.stmt("}")
+        self.free(out_buf, in_buf)
 
     def all_slice(self, x: str) -> str:
         c, b = self.c, self.b

@@ -130,6 +130,16 @@ def _describe_halo(op, grid, elem, src) -> Collective:
                       elem=elem, in_shape=shape, out_shape=shape, halos=halos)
 
 
+def drop_kept_originals(module) -> None:
+    """autoshard-partition may keep each function as it was, as a private
+    `@autoshard.original.<name>` (annotations and all); a lowering of the
+    SPMD program for running it has no use for them."""
+    from autoshard.transforms import common
+
+    if hasattr(common, "drop_originals"):
+        common.drop_originals(module)
+
+
 def _check_supported(module) -> None:
     ops: list = []
     _walk(module.operation, ops)
@@ -150,6 +160,7 @@ class ToMPIPass(Pass):
         "help": "call the external @autoshard_mpi_sent(i64 collective, i64 bytes) before every send"})
 
     def run(self, module, state: PipelineState) -> None:
+        drop_kept_originals(module)
         _check_supported(module)
         ops = collectives(module)
         described = [describe(module, op) for op in ops]  # every error before any change
