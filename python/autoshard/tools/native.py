@@ -1,16 +1,17 @@
 """Compiling a TOSA / SPMD module to native code with stock MLIR 22 passes,
 and running it through the MLIR ExecutionEngine (optionally as one MPI rank).
 
-`lower_to_llvm` runs upstream passes only: `convert-shard-to-mpi` (what is
-left of the shard dialect after autoshard-to-mpi: update_halo and the device
-queries), the TOSA-to-linalg pipeline, one-shot bufferization with results
-turned into out-parameters (so the caller owns every output buffer), loops,
-and the conversions to the LLVM dialect.  Afterwards every operation must be
-in the LLVM dialect: anything a conversion left behind (mlir-opt would exit 0
-on it) is a located error.
+`lower_to_llvm` runs upstream passes: `convert-shard-to-mpi` (what is left
+of the shard dialect after autoshard-to-mpi: the device queries), the
+TOSA-to-linalg pipeline, elementwise fusion, one-shot bufferization with
+results turned into out-parameters (so the caller owns every output buffer),
+tiled loops, and the conversions to the LLVM dialect; between loops and LLVM
+booleans are widened to bytes (bool_memrefs.py, around an MLIR 22.1.8
+abort).  Afterwards every operation must be in the LLVM dialect: anything a
+conversion left behind (mlir-opt would exit 0 on it) is a located error.
 
 `python -m autoshard.tools.native WORKDIR` is what `mpiexec` starts on each
-rank: it initialises MPI, JIT-compiles WORKDIR/spmd.mlir, feeds the rank its
+rank: it initialises MPI, JIT-compiles WORKDIR/spmd.llvm.mlir, feeds the rank its
 `in.R.I.npy` blocks, and writes `out.R.K.npy`, the seconds the call took and
 the bytes it handed to MPI per collective (`stats.R.json`).
 """

@@ -3,9 +3,10 @@
 Each collective becomes a private function `tensor -> tensor` that stock
 MLIR 22 passes bufferize and lower to LLVM: the tensor is laid out flat in
 chunk-major order (chunk j of the split/gather axis is elements
-[j*E, (j+1)*E)), communicated with `mpi.isend` / `mpi.recv` / `mpi.wait`
-on a communicator made by `mpi.comm_split` for the group of grid axes, and
-laid back out.  The algorithms send what the cost model (cost/model.py)
+[j*E, (j+1)*E)), communicated with blocking `mpi.send` / `mpi.recv` (the
+only point-to-point ops upstream lowers to LLVM; ordered so that no cycle of
+ranks waits on itself) on a communicator made by `mpi.comm_split` for the
+group of grid axes, and laid back out.  The algorithms send what the cost model (cost/model.py)
 charges per device:
 
     all_gather      ring, n-1 steps of one chunk      (n-1)/n * B_out
@@ -13,6 +14,7 @@ charges per device:
     all_reduce      ring reduce-scatter + all-gather  2(n-1)/n * B
     all_to_all      pairwise exchange, n-1 steps      (n-1)/n * B_in
     all_slice       a local slice at this rank's offset, no message
+    update_halo     neighbour exchange per split dim  (lo+hi) rows, interior ranks
 
 Why the flat layout: upstream's MPI-to-LLVM lowering sends `sizes[0]`
 elements from the descriptor's aligned pointer plus offset, so every buffer
