@@ -156,3 +156,12 @@ func.func @f(%x: tensor<6x6xf32>) -> tensor<6x6xf32> {
 def test_halo_bytes_are_an_interior_ranks():
     c = Collective("update_halo", (4,), (0,), "f32", (1, 6, 8, 4), (1, 6, 8, 4), halos=((1, (0,), 1, 1),))
     assert c.bytes_sent() == 2 * 8 * 4 * 4
+
+
+def test_autoshard_run_argument_errors_exit_1(capsys):
+    from autoshard.tools.run import main
+
+    assert main(["examples/mlp_small.mlir", "--ranks", "8"]) == 1
+    assert "autoshard-run: error: the following arguments are required: --pass-pipeline" in capsys.readouterr().err
+    assert main(["no/such.mlir", "--pass-pipeline=builtin.module(autoshard-partition)", "--ranks", "8"]) == 1
+    assert "autoshard-run: error: cannot read no/such.mlir" in capsys.readouterr().err

@@ -270,8 +270,16 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     return RunResult(ranks, original_seconds, spmd_seconds, max_error, counted)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors are user errors: `autoshard-run: error: ...`, exit 1
+    (as autoshard-opt), not argparse's exit 2."""
+
+    def error(self, message: str):
+        raise AutoshardError(message)
+
+
 def _argument_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=TOOL, description="Run a program and its SPMD form (on MPI ranks) natively and compare.")
+    p = _Parser(prog=TOOL, description="Run a program and its SPMD form (on MPI ranks) natively and compare.")
     p.add_argument("input")
     p.add_argument("--pass-pipeline", required=True, help="autoshard-opt pipeline ending in autoshard-partition")
     p.add_argument("--ranks", type=int, required=True, help="MPI ranks: the number of devices of the grid")
@@ -299,7 +307,11 @@ def format_bytes_table(result: RunResult) -> str:
 
 
 def main(argv=None) -> int:
-    args = _argument_parser().parse_args(argv)
+    try:
+        args = _argument_parser().parse_args(argv)
+    except AutoshardError as err:
+        sys.stderr.write(_render(err.message, None, SourceFiles()))
+        return 1
     sources = SourceFiles()
     try:
         sources.add(args.input, Path(args.input).read_text())
