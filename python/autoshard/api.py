@@ -59,9 +59,10 @@ def run_pipeline(module, pipeline: str, state: PipelineState | None = None) -> P
 
 def add_to_pass_manager(pm, name: str, state: PipelineState | None = None, **options) -> PipelineState:
     """Adds autoshard pass `name` to an MLIR PassManager (anchored on
-    builtin.module). Passes added with the same `state` share it, as they do
-    in one autoshard-opt pipeline (autoshard-verify needs the state
-    autoshard-partition leaves). Returns the state."""
+    builtin.module). The passes talk through the IR only (autoshard-partition
+    keeps the original function in the module for autoshard-verify); `state`
+    only collects the reports and warnings, and passes added with the same
+    one collect into it. Returns the state."""
     p = make_pass(name, **options)
     state = state if state is not None else PipelineState()
 

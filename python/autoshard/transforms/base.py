@@ -40,12 +40,6 @@ class PipelineState:
     """Mutable state shared by the passes of one pipeline run on one module.
 
     - `source_name`: the input file name, for messages.
-    - `original_text`: the module as printed before `autoshard-partition`
-      rewrote it; `autoshard-verify` compares against it.
-    - `correspondence`: per function name, which SPMD op computes (a piece
-      of) which original op's result and in what layout -- (original
-      position, result index, SPMD position, Sharding) -- so that
-      autoshard-verify can name the first value that differs.
     - `reports`: plan reports to print when the user asks for them.
     - `diagnostics`: warnings and remarks to print after the run.
     - `on_diagnostic`: set by a driver that shows warnings as they happen;
@@ -55,8 +49,6 @@ class PipelineState:
     """
 
     source_name: str = "<stdin>"
-    original_text: str | None = None
-    correspondence: dict = field(default_factory=dict)
     reports: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     on_diagnostic: Callable[[Diagnostic], None] | None = None
@@ -158,9 +150,32 @@ def _convert(pass_name: str, key: str, typ, text: str):
 # Option parsers for `metadata={"parse": ...}`.
 
 def positive(value: float) -> float:
-    if not value > 0:
-        raise ValueError("expects a positive number")
+    if not value > 0 or value == float("inf"):
+        raise ValueError("expects a finite positive number")
     return value
+
+
+def positive_at_most(high: float):
+    """A finite positive number up to `high` (a time limit beyond a week is
+    a typo, and far deadlines turn the solver's bounded loops endless)."""
+    def check(value: float) -> float:
+        positive(value)
+        if value > high:
+            raise ValueError(f"expects a positive number up to {high:g}")
+        return value
+
+    return check
+
+
+def between(low: int, high: int):
+    """An integer option in [low, high] (seeds and thread counts end up in
+    C++ ints: beyond their range they are a TypeError, not a message)."""
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"expects an integer from {low} to {high}")
+        return value
+
+    return check
 
 
 def at_least(low: int):

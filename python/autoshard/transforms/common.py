@@ -61,13 +61,65 @@ def called_functions(module) -> set[str]:
     return names
 
 
+# autoshard-partition keeps each function as it was before partitioning, as
+# a private function `@autoshard.original.<name>` with this attribute naming
+# the SPMD function: the IR is the whole contract between the passes, so
+# autoshard-verify (and autoshard-run) can run in a later process.
+ORIGINAL_OF = "autoshard.original_of"
+ORIGINAL_PREFIX = "autoshard.original."
+
+
+def is_original(f) -> bool:
+    return ORIGINAL_OF in f.attributes
+
+
+def originals(module) -> dict:
+    """SPMD function name -> the kept original function."""
+    return {ir.StringAttr(f.attributes[ORIGINAL_OF]).value: f for f in functions(module) if is_original(f)}
+
+
+def original_module(module, name: str) -> ir.Module:
+    """A copy of `module` (in a new context, so named resources keep their
+    names) in which @name is the kept original again and the SPMD functions
+    are gone: the program as it was before autoshard-partition."""
+    from autoshard.ir import new_context
+
+    ctx = new_context()
+    ctx.allow_unregistered_dialects = module.context.allow_unregistered_dialects
+    copy = ir.Module.parse(module.operation.get_asm(enable_debug_info=True), ctx)
+    kept = originals(copy)
+    if name not in kept:
+        raise AutoshardError(
+            f"@{name} has no original kept by autoshard-partition (no function with {ORIGINAL_OF} = \"{name}\"): "
+            "run autoshard-partition first", module.operation.location)
+    for spmd in kept:
+        target = next(f for f in functions(copy) if not is_original(f) and ir.StringAttr(f.attributes["sym_name"]).value == spmd)
+        target.erase()
+    with ctx:
+        for spmd, f in kept.items():
+            f.attributes["sym_name"] = ir.StringAttr.get(spmd)
+            del f.attributes[ORIGINAL_OF]
+            if "sym_visibility" in f.attributes:
+                del f.attributes["sym_visibility"]
+    return copy
+
+
+def drop_originals(module) -> None:
+    """Erases the kept originals (for lowerings of the SPMD program alone)."""
+    for f in list(originals(module).values()):
+        f.erase()
+
+
 def entry_functions(module, state=None) -> list:
     """The functions autoshard plans and partitions: those no other function
-    calls.  A called function keeps its global types (its callers run it
-    replicated on whole operands), with a warning suggesting `inline`."""
+    calls, and not the originals autoshard-partition keeps.  A called
+    function keeps its global types (its callers run it replicated on whole
+    operands), with a warning suggesting `inline`."""
     called = called_functions(module)
     out = []
     for f in functions(module):
+        if is_original(f):
+            continue
         name = ir.StringAttr(f.attributes["sym_name"]).value
         if name in called:
             if state is not None:

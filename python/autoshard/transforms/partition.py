@@ -9,7 +9,9 @@ layout -- along an annotation chain, into an op's strategy, out of a partial
 result -- becomes the collectives `plan_reshard` lists; the local computation
 of each op comes from `rules.local.lower` (halo exchanges, device offsets).
 Ops without a rule run replicated on gathered operands.  Each argument and result records its global
-type and layout in `autoshard.*` attributes, which `autoshard-verify` reads.
+type and layout in `autoshard.*` attributes, and the function as it was is
+kept in the module as the private `@autoshard.original.<name>`: all that
+`autoshard-verify` (in this process or a later one) needs is in the IR.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from autoshard.sharding import Sharding
 from autoshard.sharding.ir_convert import boundary_attrs
 from autoshard.sharding.reshard import ReshardError, plan_reshard
 from autoshard.transforms.base import Pass, PipelineState, register_pass
-from autoshard.transforms.common import entry_functions, grid_or_error, resolve_grid
+from autoshard.transforms.common import (
+    ORIGINAL_OF,
+    ORIGINAL_PREFIX,
+    entry_functions,
+    grid_or_error,
+    originals,
+    resolve_grid,
+)
 
 _STRUCTURAL_ATTRS = ("function_type", "arg_attrs", "res_attrs", "sym_name")
 def _tensor_type(shape, elem_type) -> ir.Type:
@@ -81,13 +90,23 @@ def _producer_annotation(graph, vid):
     return None
 
 
-def partition_function(func_op, grid) -> list:
-    """Rebuilds `func_op` in SPMD form; returns the correspondence of
-    original and SPMD op positions (see PipelineState.correspondence)."""
+def partition_function(func_op, grid) -> None:
+    """Builds the SPMD form of `func_op` in front of it, under its name, and
+    keeps `func_op` as the private `@autoshard.original.<name>` that
+    autoshard-verify compares against (transforms/common.ORIGINAL_OF)."""
+    name = ir.StringAttr(func_op.attributes["sym_name"]).value
     with func_op.context, func_op.location:
-        correspondence = _Partitioner(func_op, grid).run()
-    func_op.erase()
-    return correspondence
+        _Partitioner(func_op, grid).run()
+        func_op.attributes["sym_name"] = ir.StringAttr.get(ORIGINAL_PREFIX + name)
+        func_op.attributes["sym_visibility"] = ir.StringAttr.get("private")
+        func_op.attributes[ORIGINAL_OF] = ir.StringAttr.get(name)
+
+
+def spmd_layouts(func_op, grid) -> dict:
+    """For a function as it was before autoshard-partition: the position of
+    each op -> the layouts autoshard-partition gives its results."""
+    with func_op.context, func_op.location:
+        return _Partitioner(func_op, grid).layouts()
 
 
 def _attributes(op) -> dict:
@@ -105,7 +124,6 @@ class _Partitioner:
         self.replicated = Sharding(grid.name)
         self.env: dict[int, tuple] = {}  # value id -> (new ir.Value, its layout)
         self.positions = {o.operation: i for i, o in enumerate(func_op.regions[0].blocks[0].operations)}
-        self.correspondence: list = []  # (original position, result index, new op, layout)
         self.result_layouts: list = []
 
     # -- layouts ---------------------------------------------------------------
@@ -162,23 +180,57 @@ class _Partitioner:
             self.result_layouts.append(target)
         func.ReturnOp(outs, loc=op.loc)
 
-    def _op(self, op):
-        grid = self.grid
+    def _plan(self, op):
+        """(rule, strategy, result layouts) of `op` in the SPMD program."""
         # A constant is materialized whole and sliced (no communication).
         rule = rule_for(op.info) if op.name != "tosa.const" else None
         tensors = [self.graph.values[r].tensor for r in op.results]
         if rule is None:
+            return None, None, [self.replicated if t is not None else None for t in tensors]
+        res_ann = _producer_annotation(self.graph, op.results[0]) if op.results else None
+        strat = rule.infer_strategy(self.grid, self._seen(op), res_ann)
+        return rule, strat, [rule.result_sharding(self.grid, strat, i) for i in range(len(op.results))]
+
+    def _after(self, vid, value, sh, loc):
+        """Record result `vid` (in layout `sh`), resharded to its producer
+        annotation when it has one; returns the value in that layout."""
+        t = self.graph.values[vid].tensor
+        ann = _producer_annotation(self.graph, vid) if t is not None else None
+        if ann is not None and ann != sh:
+            value = self.emit.reshard(value, t.shape, sh, ann, loc) if value is not None else None
+            sh = ann
+        self.env[vid] = (value, sh)
+
+    def layouts(self) -> dict:
+        """Position of each op in the block -> the layout of each of its
+        results in the SPMD program, without building it (what
+        autoshard-verify compares intermediate values in)."""
+        arg_layouts, _ = self._arg_layouts()
+        for v in self.graph.values:
+            if v.producer is None:
+                self.env[v.id] = (None, arg_layouts[v.arg_index])
+        out = {}
+        for op in self.graph.ops:
+            if op is self.graph.return_op:
+                continue
+            _, _, layouts = self._plan(op)
+            out[self.positions[op.op]] = layouts
+            for vid, sh in zip(op.results, layouts):
+                self._after(vid, None, sh, op.loc)
+        return out
+
+    def _op(self, op):
+        grid = self.grid
+        rule, strat, layouts = self._plan(op)
+        tensors = [self.graph.values[r].tensor for r in op.results]
+        if rule is None:
             operands = [self._operand(op, k, self.replicated) for k in range(len(op.operands))]
             result_types = [r.type for r in op.op.results]
-            layouts = [self.replicated if t is not None else None for t in tensors]
         else:
-            res_ann = _producer_annotation(self.graph, op.results[0]) if op.results else None
-            strat = rule.infer_strategy(grid, self._seen(op), res_ann)
             operands = [
                 self._operand(op, k, rule.operand_sharding(grid, strat, k) if k < len(rule.operands) else self.replicated)
                 for k in range(len(op.operands))
             ]
-            layouts = [rule.result_sharding(grid, strat, i) for i in range(len(op.results))]
             result_types = [self._local_type(r.type, sh, t.shape) for sh, t, r in zip(layouts, tensors, op.op.results)]
         if rule is None:
             new_values = list(ir.Operation.create(op.name, results=result_types, operands=operands,
@@ -186,20 +238,11 @@ class _Partitioner:
         else:
             new_values = lower(LocalBuilder(grid, op.loc), op.info, rule, strat, operands, result_types,
                                _attributes(op.op))
-        for i, (vid, sh) in enumerate(zip(op.results, layouts)):
-            value = new_values[i]
-            if sh is not None:
-                owner = value.owner
-                self.correspondence.append((self.positions[op.op], i, getattr(owner, "operation", owner), sh))
-            t = self.graph.values[vid].tensor
-            ann = _producer_annotation(self.graph, vid) if t is not None else None
-            if ann is not None and ann != sh:
-                value = self.emit.reshard(value, t.shape, sh, ann, op.loc)
-                sh = ann
-            self.env[vid] = (value, sh)
+        for vid, value, sh in zip(op.results, new_values, layouts):
+            self._after(vid, value, sh, op.loc)
 
     # -- the function ------------------------------------------------------------
-    def run(self) -> list:
+    def run(self) -> None:
         graph, func_op = self.graph, self.func_op
         arg_layouts, arg_types = self._arg_layouts()
         with ir.InsertionPoint(func_op):
@@ -225,9 +268,6 @@ class _Partitioner:
         old_type = ir.FunctionType(ir.TypeAttr(old["function_type"]).value)
         new_func.attributes["arg_attrs"] = _boundary_array(arg_layouts, old_type.inputs, old.get("arg_attrs"))
         new_func.attributes["res_attrs"] = _boundary_array(self.result_layouts, old_type.results, old.get("res_attrs"))
-        # Positions only now that the block is final.
-        where = {o.operation: i for i, o in enumerate(entry.operations)}
-        return [(o, i, where[new_op], sh) for o, i, new_op, sh in self.correspondence]
 
 
 def _erase_dead_shapes(block) -> None:
@@ -263,8 +303,10 @@ class PartitionPass(Pass):
 
     def run(self, module, state: PipelineState) -> None:
         grid = grid_or_error(resolve_grid(module, self.grid, create=True), module)
-        if state.original_text is None:
-            state.original_text = module.operation.get_asm(enable_debug_info=True)
+        kept = originals(module)
         for func_op in entry_functions(module):
             name = ir.StringAttr(func_op.attributes["sym_name"]).value
-            state.correspondence[name] = partition_function(func_op, grid)
+            if name in kept:
+                raise AutoshardError(f"@{name} is already partitioned (its original is kept as "
+                                     f"@{ORIGINAL_PREFIX}{name})", func_op.location)
+            partition_function(func_op, grid)

@@ -36,7 +36,8 @@ from autoshard.sim.domains import input_domains
 from autoshard.sim.limits import DEFAULT_SIM_MEMORY_LIMIT, check_runs
 from autoshard.sim.values import np_dtype
 from autoshard.transforms.base import Pass, PipelineState, one_of, register_pass
-from autoshard.transforms.common import entry_functions, functions
+from autoshard.transforms.common import entry_functions, functions, original_module
+from autoshard.transforms.partition import spmd_layouts
 from autoshard.units import parse_bytes
 
 _IDENTITY = {"sum": 0, "product": 1}
@@ -206,17 +207,12 @@ class VerifyPass(Pass):
         "parse": one_of("auto", "f32", "f64")})
 
     def run(self, module, state: PipelineState) -> None:
-        if state.original_text is None:
-            raise AutoshardError(
-                "autoshard-verify needs autoshard-partition earlier in the same pipeline",
-                module.operation.location,
-            )
-        original = _parse_fresh(state.original_text, module.context)
-        originals = {ir.StringAttr(f.attributes["sym_name"]).value: f for f in functions(original)}
         for func_op in entry_functions(module):
             name = ir.StringAttr(func_op.attributes["sym_name"]).value
+            original = original_module(module, name)
+            orig_func = next(f for f in functions(original) if ir.StringAttr(f.attributes["sym_name"]).value == name)
             with original.context:
-                tally = self._check(module, original, originals[name], func_op, name, state.correspondence.get(name, []))
+                tally = self._check(module, original, orig_func, func_op, name)
             state.reports.append(tally.line(name, self.rtol, self.atol))
 
     def _wide_floats(self, inputs) -> bool:
@@ -225,7 +221,7 @@ class VerifyPass(Pass):
         floats = sum(x.size for x in inputs if isinstance(x, np.ndarray) and x.dtype.kind == "f")
         return floats <= _WIDE_FLOATS_LIMIT
 
-    def _check(self, module, original, orig_func, func_op, name, correspondence) -> _Tally:
+    def _check(self, module, original, orig_func, func_op, name) -> _Tally:
         tally = _Tally()
         ftype = ir.FunctionType(ir.TypeAttr(orig_func.attributes["function_type"]).value)
         arg_bounds = _bounds(func_op, "arg_attrs", len(ftype.inputs))
@@ -233,6 +229,7 @@ class VerifyPass(Pass):
         grid_name = next((b[0].grid for b in arg_bounds + res_bounds if b), None)
         grid = find_grid(module, grid_name) if grid_name else None
         tally.grid = grid
+        correspondence = _correspondence(orig_func, func_op, grid)
         # Intermediate values: the original's are kept until the SPMD op that
         # computes the same value runs, then compared, so the first value
         # that differs (in program order) is the one reported.
@@ -344,6 +341,44 @@ class VerifyPass(Pass):
             tally.largest_error = max(tally.largest_error, largest)
         else:
             tally.exact_values += 1
+
+
+def _correspondence(orig_func, func_op, grid) -> list:
+    """(original position, result index, SPMD position, layout) for every
+    SPMD op that computes (its device's piece of) an original op's result:
+    matched by op name and location, which autoshard-partition keeps, where
+    that pair is unique in both functions; the layout is the one
+    autoshard-partition gives the result (`spmd_layouts`)."""
+    if grid is None:
+        return []
+
+    def unique_positions(f) -> dict:
+        where, count = {}, {}
+        for i, op in enumerate(f.regions[0].blocks[0].operations):
+            key = (op.operation.name, str(op.operation.location))
+            where[key] = i
+            count[key] = count.get(key, 0) + 1
+        return {k: i for k, i in where.items() if count[k] == 1}
+
+    def result_shapes(f, position) -> list:
+        op = f.regions[0].blocks[0].operations[position].operation
+        return [tuple(ir.RankedTensorType(r.type).shape) if isinstance(r.type, ir.RankedTensorType) else None
+                for r in op.results]
+
+    spmd = unique_positions(func_op)
+    out = []
+    layouts = spmd_layouts(orig_func, grid)
+    for key, o in unique_positions(orig_func).items():
+        if key not in spmd or o not in layouts:
+            continue
+        p = spmd[key]
+        # The op that keeps the original's name and location must also hold
+        # the device's block (not, e.g., a whole concat a slice then cuts).
+        local = result_shapes(func_op, p)
+        for i, (sh, shape) in enumerate(zip(layouts[o], result_shapes(orig_func, o))):
+            if sh is not None and shape is not None and i < len(local) and local[i] == sh.local_shape(grid, shape):
+                out.append((o, i, p, sh))
+    return out
 
 
 def _parse_fresh(text: str, like: ir.Context) -> ir.Module:
