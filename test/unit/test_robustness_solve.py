@@ -49,6 +49,8 @@ def test_bad_time_limits_are_argument_errors(tmp_path, limit):
     (["--threads", "x"], "--threads"),
     (["--threads", "0"], "--threads"),
     (["--seed", "1.5"], "--seed"),
+    (["--seed", "99999999999999999999"], "--seed: must be from 0 to 2147483647"),
+    (["--threads", "100000"], "--threads: must be from 1 to 256"),
     (["--bogus"], "unrecognized arguments"),
 ])
 def test_bad_arguments_give_one_line(tmp_path, args, fragment):

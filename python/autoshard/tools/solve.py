@@ -57,19 +57,27 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _count(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+def _integer(low: int, high: int):
+    """An integer in [low, high] (argparse `type`): seeds and thread counts
+    go to CP-SAT's C++ ints, where larger ones are a TypeError."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
+        return value
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="autoshard-solve", description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("problem", help="IOPDDL problem file (.json or .json.gz)")
     parser.add_argument("--time-limit", type=_seconds, default=10.0, help="seconds, reading included (default 10)")
-    parser.add_argument("--threads", type=_count, default=2, help="solver threads (default 2)")
-    parser.add_argument("--seed", type=_count, default=0, help="random seed (default 0)")
+    parser.add_argument("--threads", type=_integer(1, 256), default=2, help="solver threads (default 2)")
+    parser.add_argument("--seed", type=_integer(0, (1 << 31) - 1), default=0, help="random seed (default 0)")
     parser.add_argument("-o", "--output", help="write the solution JSON here")
     return parser
 
@@ -154,8 +162,6 @@ def _run(argv) -> int:
         args = _parser().parse_args(argv)
     except _ArgumentError as err:
         return _fail(str(err))
-    if args.threads < 1:
-        return _fail(f"argument --threads: must be at least 1, got {args.threads}")
     start = _STARTED if argv is None else time.monotonic()
     phase = "while reading the problem"
     try:

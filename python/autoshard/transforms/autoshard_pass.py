@@ -29,10 +29,10 @@ from autoshard.transforms.annotate import write_plan
 from autoshard.transforms.base import (
     Pass,
     PipelineState,
-    at_least,
+    between,
     grid_shape_or_none,
     one_of,
-    positive,
+    positive_at_most,
     register_pass,
     size_or_none,
 )
@@ -43,6 +43,10 @@ from autoshard.units import format_bytes
 # heartbeat line at least this often while the solver says nothing.
 QUIET_SECONDS = 2.0
 HEARTBEAT_SECONDS = 2.0
+# Option ranges: a week of solving; seeds and threads as the solver's C++ takes them.
+MAX_TIME_LIMIT = 7 * 24 * 3600.0
+MAX_SEED = (1 << 31) - 1
+MAX_THREADS = 256
 
 
 @register_pass
@@ -56,9 +60,10 @@ class AutoshardPass(Pass):
     memory_budget: str = field(default="", metadata={"help": "bytes per device (e.g. 160MiB); empty: no limit",
                                                      "parse": size_or_none})
     cluster: str = field(default="", metadata={"help": "JSON file with peak_flops, memory_bandwidth and per-axis alpha/beta"})
-    time_limit: float = field(default=10.0, metadata={"help": "solver time limit in seconds", "parse": positive})
-    threads: int = field(default=2, metadata={"help": "solver threads", "parse": at_least(1)})
-    seed: int = field(default=0, metadata={"help": "solver random seed"})
+    time_limit: float = field(default=10.0, metadata={"help": "solver time limit in seconds",
+                                                      "parse": positive_at_most(MAX_TIME_LIMIT)})
+    threads: int = field(default=2, metadata={"help": "solver threads", "parse": between(1, MAX_THREADS)})
+    seed: int = field(default=0, metadata={"help": "solver random seed", "parse": between(0, MAX_SEED)})
     baseline: str = field(default="megatron", metadata={
         "help": "baseline plan to cost in the report: megatron (greedy, no second solve) or none",
         "parse": one_of("megatron", "none")})
