@@ -280,6 +280,22 @@ def save(case: Case, outcome: Outcome, where: Path) -> None:
                                    f"mutations: {', '.join(case.mutations)}\n{tool} {argv}\n")
 
 
+def _import_everything() -> None:
+    """Every autoshard module, imported before forking: each case pays for
+    its run only, and a campaign tests one snapshot of the code even while
+    files change under it."""
+    import importlib
+    import pkgutil
+
+    import autoshard
+
+    for module in pkgutil.walk_packages(autoshard.__path__, "autoshard."):
+        try:
+            importlib.import_module(module.name)
+        except Exception as err:  # an optional extra (native build) may be absent
+            print(f"note: {module.name} not imported ({type(err).__name__}: {err})", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=1)
@@ -293,9 +309,7 @@ def main(argv=None) -> int:
                         help="count autoshard-opt option errors without a position as failures")
     args = parser.parse_args(argv)
 
-    # Imported before forking, so each case pays for its run only.
-    import autoshard.tools.opt  # noqa: F401
-    import autoshard.tools.solve  # noqa: F401
+    _import_everything()
 
     mlir_seeds, json_seeds = seed_inputs(), problem_seeds(args.seed)
     indices = args.only or range(args.start, args.start + args.count)
