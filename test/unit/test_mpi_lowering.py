@@ -165,3 +165,22 @@ def test_autoshard_run_argument_errors_exit_1(capsys):
     assert "autoshard-run: error: the following arguments are required: --pass-pipeline" in capsys.readouterr().err
     assert main(["no/such.mlir", "--pass-pipeline=builtin.module(autoshard-partition)", "--ranks", "8"]) == 1
     assert "autoshard-run: error: cannot read no/such.mlir" in capsys.readouterr().err
+
+
+def test_a_stock_pass_that_aborts_is_a_located_error():
+    from autoshard.tools.native import lower_to_llvm_guarded
+
+    # MPIToLLVM asserts on an element type it has no MPI datatype for.
+    text = """
+func.func @f(%m: memref<4xf16>) {
+  %w = mpi.comm_world : !mpi.comm
+  %c0 = arith.constant 0 : i32
+  mpi.send(%m, %c0, %c0, %w) : memref<4xf16>, i32, i32
+  return
+}"""
+    ctx = new_context()
+    module = ir.Module.parse(text, ctx)
+    where = ir.Location.file("prog.mlir", 2, 1, ctx)
+    with pytest.raises(AutoshardError, match=r"a stock MLIR pass aborted \(signal 6\)") as err:
+        lower_to_llvm_guarded(module, "prog.mlir", where)
+    assert (err.value.loc.file, err.value.loc.line) == ("prog.mlir", 2)

@@ -140,6 +140,47 @@ def lower_to_llvm(module, source_name: str) -> str:
     return str(loops)
 
 
+def lower_to_llvm_guarded(module, source_name: str, where) -> str:
+    """`lower_to_llvm` in a forked child: some stock MLIR 22.1.8 conversions
+    assert (SIGABRT) on input they do not support, which would kill this
+    process with no located message.  A child that dies is reported as an
+    error at `where` (an MLIR Location: the function being lowered)."""
+    import tempfile
+
+    from autoshard.diagnostics import SourceLoc
+
+    with tempfile.TemporaryDirectory(prefix="autoshard-lower-") as tmp:
+        out = Path(tmp) / "result.json"
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: report through the file, never return
+            code = 0
+            try:
+                result = {"text": lower_to_llvm(module, source_name)}
+            except AutoshardError as err:
+                loc = err.loc
+                result = {"error": err.message, "loc": [loc.file, loc.line, loc.col] if loc else None}
+            except BaseException as err:  # a bug: the parent raises it as one
+                result = {"internal": f"{type(err).__name__}: {err}"}
+            try:
+                out.write_text(json.dumps(result))
+            except BaseException:
+                code = 3
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status) or not out.exists():
+            how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
+            raise AutoshardError(f"lowering to LLVM failed: a stock MLIR pass aborted ({how}) on this program",
+                                 where)
+        result = json.loads(out.read_text())
+    if "internal" in result:
+        raise RuntimeError(result["internal"])
+    if "error" in result:
+        raise AutoshardError(result["error"], SourceLoc(*result["loc"]) if result["loc"] else None)
+    return result["text"]
+
+
 def descriptor(array: np.ndarray):
     """A pointer to a pointer to the memref descriptor of `array` (the
     C-interface calling convention)."""

@@ -167,7 +167,7 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     from autoshard.ir.loader import DiagnosticCollector, load_module
     from autoshard.sim.values import np_dtype
     from autoshard.tools.driver import build_steps, run_steps
-    from autoshard.tools.native import CompiledProgram, lower_to_llvm, mpich_paths, prepare_entry
+    from autoshard.tools.native import CompiledProgram, lower_to_llvm_guarded, mpich_paths, prepare_entry
     from autoshard.tools.pipeline import parse_pipeline
     from autoshard.transforms.base import PipelineState
     from autoshard.sim.domains import input_domains
@@ -209,13 +209,14 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
         where = producer.location if producer is not None else orig_func.location
         checks.append((f"result #{k} of @{name}" + (f" (the value of '{producer.name}')" if producer else ""), where))
     described = [(op.location, describe(module, op)) for op in collectives(module)]
+    spmd_func_loc = spmd_func.location
     ToMPIPass(count_bytes=True).run(module, state)
     prepare_entry(module, name)
-    spmd_llvm = lower_to_llvm(module, path)
+    spmd_llvm = lower_to_llvm_guarded(module, path, spmd_func_loc)
 
     _strip_annotations(original)
     prepare_entry(original, name)
-    original_llvm = lower_to_llvm(original, path)
+    original_llvm = lower_to_llvm_guarded(original, path, orig_func.location)
     mpiexec, libmpi = mpich_paths()
 
     expected = [np.zeros(tuple(ir.RankedTensorType(t).shape), dtype=np_dtype(ir.RankedTensorType(t).element_type))
