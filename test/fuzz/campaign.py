@@ -16,8 +16,9 @@ ways:
   member or the file itself, or the offending command-line argument.
 
 autoshard-opt's errors in its own options (`autoshard-opt: error: invalid
-value ... for option ...`) name the option but no position; they are
-counted apart, and are failures only with --strict-options.
+value ... for option ...`) name the option but no position, and errors about
+the module as a whole sit at `file:0:0` (where mlir-opt puts the implicit
+module); both are counted apart, and are failures only with --strict.
 
 Anything else is a failure: a signal (abort, segfault), a timeout, another
 exit status (2 is an internal error), a traceback, "internal error", an
@@ -71,6 +72,9 @@ OPT_OPTION_MUTATIONS = [
 CLUSTER_VALUES = ["1e308", "-1", "0", "NaN", "Infinity", "1e-300", "\"fast\"", "[]", "1e-6", "5e-12"]
 
 _OPT_OPTION_ERROR = "autoshard-opt: error: "
+# mlir-opt puts the implicit module at file:0:0; an error there names the
+# file only.
+_MODULE_LEVEL = re.compile(r"^[^\s:][^:\n]*:0:0: error: ")
 _LOCATED_MLIR = re.compile(r"^[^\s:][^:\n]*:\d+:\d+: error: ", re.M)
 # A diagnostic's first line: `file:line:col: error:`, `tool: error:`, or a
 # bare `error:`.  The echoed source lines under it start with blanks or
@@ -257,6 +261,8 @@ def classify(case: Case, status, stderr: str, output_exists: bool) -> Outcome:
         return Outcome("exit 1 without error", first)
     if case.tool == "opt" and all(line.startswith(_OPT_OPTION_ERROR) for line in errors):
         return Outcome("option error", first)
+    if case.tool == "opt" and all(_MODULE_LEVEL.match(line) for line in errors):
+        return Outcome("module-level error", first)
     for line in errors:
         located = _LOCATED_MLIR.match(line) if case.tool == "opt" else _SOLVE_LOCATION.search(line)
         if not located:
@@ -305,8 +311,8 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per case")
     parser.add_argument("--save", type=Path, help="write every failing case (input + command) here")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per case")
-    parser.add_argument("--strict-options", action="store_true",
-                        help="count autoshard-opt option errors without a position as failures")
+    parser.add_argument("--strict", action="store_true",
+                        help="count autoshard-opt option errors and file:0:0 errors as failures")
     args = parser.parse_args(argv)
 
     _import_everything()
@@ -323,7 +329,7 @@ def main(argv=None) -> int:
         if args.verbose:
             print(f"{index:6d} {case.tool:5s} {outcome.kind:22s} {case.origin} {'+'.join(case.mutations)}",
                   flush=True)
-        accepted = ("ok", "located error") + (() if args.strict_options else ("option error",))
+        accepted = ("ok", "located error") + (() if args.strict else ("option error", "module-level error"))
         if outcome.kind not in accepted:
             failures.append((case, outcome))
             if args.save:
