@@ -25,3 +25,12 @@ func.func @huge_bool_constant() -> tensor<2147483648xi1> {
   %0 = "tosa.const"() <{values = dense<true> : tensor<2147483648xi1>}> : () -> tensor<2147483648xi1>
   return %0 : tensor<2147483648xi1>
 }
+
+// -----
+
+func.func @eight_bit_float(%x: tensor<8x8xf32>) -> tensor<8x8xf32> {
+  // expected-error @below {{numerical check could not run: cannot simulate element type 'f8E4M3FN'}}
+  %0 = tosa.cast %x : (tensor<8x8xf32>) -> tensor<8x8xf8E4M3FN>
+  %1 = tosa.cast %0 : (tensor<8x8xf8E4M3FN>) -> tensor<8x8xf32>
+  return %1 : tensor<8x8xf32>
+}
