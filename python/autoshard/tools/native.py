@@ -45,7 +45,9 @@ TO_LOOPS = (
 )
 TO_LLVM = (
     "builtin.module(expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
-    "convert-scf-to-cf,convert-cf-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-func-to-llvm,"
+    # erf, tanh, ... that have no LLVM intrinsic become libm calls.
+    "convert-scf-to-cf,convert-cf-to-llvm,convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
+    "convert-func-to-llvm,"
     "convert-to-llvm,reconcile-unrealized-casts)"
 )
 MPICH_COMM_WORLD = 0x44000000  # MPICH's ABI, as upstream's MPI-to-LLVM lowering assumes

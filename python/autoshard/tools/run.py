@@ -167,6 +167,7 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     from autoshard.ir.loader import DiagnosticCollector, load_module
     from autoshard.sim.values import np_dtype
     from autoshard.tools.driver import build_steps, run_steps
+    from autoshard.tools.elided import fill_elided_constants
     from autoshard.tools.native import CompiledProgram, lower_to_llvm_guarded, mpich_paths, prepare_entry
     from autoshard.tools.pipeline import parse_pipeline
     from autoshard.transforms.base import PipelineState
@@ -202,7 +203,12 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     if ranks != len(devices):
         raise AutoshardError(f"--ranks {ranks}, but the SPMD program runs on grid @{grid.name} "
                              f"({'x'.join(map(str, grid.shape))}) of {len(devices)} devices: use --ranks {len(devices)}")
-    inputs = dyadic_inputs(ftype, seed, orig_func.location, input_domains(orig_func).args)
+    domains = input_domains(orig_func)
+    inputs = dyadic_inputs(ftype, seed, orig_func.location, domains.args)
+    # Weights without data get the simulator's pseudo-random values, the
+    # same in both programs.
+    fill_elided_constants(module, domains.constants)
+    fill_elided_constants(original, domains.constants)
     checks = []  # (what, where) per result: the original's producers, located
     for k in range(len(ftype.results)):
         producer = _describe_producer(orig_func, k)
