@@ -11,6 +11,7 @@ import numpy as np
 from autoshard.ir import ir
 from autoshard.sim import arith_ops, shard_ops, tensor_ops, tosa_ops  # noqa: F401  (register handlers)
 from autoshard.sim.collectives import Grid
+from autoshard.sim.limits import DEFAULT_SIM_MEMORY_LIMIT, check_runs
 from autoshard.sim.registry import COLLECTIVE, LOCAL
 from autoshard.sim.values import SimError, check_input, coerce, resource_blobs
 
@@ -198,20 +199,25 @@ class _Run:
 
 
 def run_function(module: ir.Module, func_name: str, inputs: list, observe=None, fill_domains=None,
-                 wide_floats: bool = False) -> list:
+                 wide_floats: bool = False, memory_limit: int | None = DEFAULT_SIM_MEMORY_LIMIT) -> list:
     """Run @func_name on one device. Collectives are refused (use run_spmd).
     `observe`: see `_Run.call` (one device).  `fill_domains`: fill key ->
-    Domain of data-less constants (`domains.input_domains(...).constants`)."""
+    Domain of data-less constants (`domains.input_domains(...).constants`).
+    A run whose values would need more than `memory_limit` bytes (None: no
+    limit) is refused before it starts (sim/limits.py)."""
     fn = _find_func(module, func_name)
+    check_runs([(module, fn, 1)], memory_limit, wide_floats)
     return _Run(module, None, fill_domains, wide_floats).call(fn, [list(inputs)], observe)[0]
 
 
 def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict, observe=None, fill_domains=None,
-             wide_floats: bool = False) -> dict:
+             wide_floats: bool = False, memory_limit: int | None = DEFAULT_SIM_MEMORY_LIMIT) -> dict:
     """Run @func_name on every device of the grid its collectives name (or the
-    module's only grid; a single device () when there is no grid)."""
+    module's only grid; a single device () when there is no grid).
+    `memory_limit`: as for run_function, for all devices together."""
     fn = _find_func(module, func_name)
     grid = _resolve_grid(module, fn)
+    check_runs([(module, fn, len(grid.devices()) if grid is not None else 1)], memory_limit, wide_floats)
     run = _Run(module, grid, fill_domains, wide_floats)
     want, got = set(run.devices), set(per_device_inputs)
     if want != got:

@@ -258,19 +258,20 @@ class VerifyPass(Pass):
 
         try:
             devices = 1 if grid is None else int(np.prod(grid.shape, dtype=object))
-            check_runs([(original, orig_func, 1), (module, func_op, devices)],
-                       parse_bytes(self.sim_memory_limit, "sim-memory-limit"))
+            limit = parse_bytes(self.sim_memory_limit, "sim-memory-limit")
+            check_runs([(original, orig_func, 1), (module, func_op, devices)], limit)
             domains = input_domains(orig_func)
             fills = domains.constants
             inputs = dyadic_inputs(ftype, self.seed, orig_func.location, domains.args)
             wide = self._wide_floats(inputs)
             if grid is None:
-                expected = run_function(original, name, inputs, fill_domains=fills, wide_floats=wide)
-                got = run_function(module, name, inputs, fill_domains=fills, wide_floats=wide)
+                run = {"fill_domains": fills, "wide_floats": wide, "memory_limit": limit}
+                expected = run_function(original, name, inputs, **run)
+                got = run_function(module, name, inputs, **run)
                 outputs = {(): got}
             else:
                 expected = run_function(original, name, inputs, observe_original, fill_domains=fills,
-                                        wide_floats=wide)
+                                        wide_floats=wide, memory_limit=limit)
                 devices = list(itertools.product(*(range(s) for s in grid.shape)))
                 per_device = {
                     dev: [
@@ -279,7 +280,8 @@ class VerifyPass(Pass):
                     ]
                     for dev in devices
                 }
-                outputs = run_spmd(module, name, per_device, observe_spmd, fill_domains=fills, wide_floats=wide)
+                outputs = run_spmd(module, name, per_device, observe_spmd, fill_domains=fills, wide_floats=wide,
+                                   memory_limit=limit)
         except SimError as e:
             raise AutoshardError(f"numerical check could not run: {e.message}", e.location) from None
         for k, want in enumerate(expected):
