@@ -53,7 +53,8 @@ class Torch:
         """A per-channel parameter: an argument, or (frozen) a named resource
         with data (kind: gamma ~1, beta/bias small, var positive, mean)."""
         if not self.frozen:
-            return self.f.param((n,))
+            # BatchNorm running statistics are buffers, the rest parameters.
+            return self.f.buffer((n,)) if kind in ("mean", "var") else self.f.param((n,))
         shape = folded_shape or (n,)
         if n > 1024:  # large vectors are elided like the weights
             return self.f.weight(shape)
@@ -197,18 +198,20 @@ class Torch:
         c = x.shape[3] if layout == "NHWC" else x.shape[1]
         bshape = (1, 1, 1, c) if layout == "NHWC" else (1, c, 1, 1)
 
-        def per_channel(kind):
-            v = self.vector(c, kind, bshape)
+        def folded(v):
             return v if self.frozen else f.reshape(v, bshape)
 
+        gamma = self.vector(c, "gamma", bshape)
+        beta = self.vector(c, "beta", bshape)
+        mean = self.vector(c, "mean", bshape)
         var = self.vector(c, "var")
         if not self.frozen:
-            self.f.param((), "i64")  # num_batches_tracked: an unused argument
+            f.buffer((), "i64")  # num_batches_tracked: an unused argument
         r = f.unary("reciprocal", f.pow(f.add(var, f.splat(eps, (1,))), f.splat(0.5, (1,))))
-        y = f.sub(x, per_channel("mean"))
+        y = f.sub(x, folded(mean))
         y = f.mul(y, f.reshape(r, bshape))
-        y = f.mul(y, per_channel("gamma"))
-        return f.add(y, per_channel("beta"))
+        y = f.mul(y, folded(gamma))
+        return f.add(y, folded(beta))
 
     def relu(self, x: V) -> V:
         return self.f.clamp(x, 0.0, F32_MAX)

@@ -59,8 +59,10 @@ def broadcast(a, b):
 class Func:
     def __init__(self, name: str, result_attrs: str = "", func_attrs: str = ""):
         self.name = name
-        self.params: list = []  # (V, attrs): parameters come first (torch-mlir's order)
-        self.inputs: list = []  # (V, attrs): then the user's inputs
+        # Arguments in torch.export's order: parameters, buffers, user inputs.
+        self.params: list = []  # (V, attrs)
+        self.buffers: list = []
+        self.inputs: list = []
         self.result_attrs = result_attrs
         self.func_attrs = func_attrs
         self.consts: dict = {}  # key -> (V, text)
@@ -72,6 +74,11 @@ class Func:
     def param(self, shape, dt: str = "f32", attrs: str = "") -> V:
         v = self._new(shape, dt)
         self.params.append((v, attrs))
+        return v
+
+    def buffer(self, shape, dt: str = "f32") -> V:
+        v = self._new(shape, dt)
+        self.buffers.append((v, ""))
         return v
 
     def input(self, shape, dt: str = "f32", attrs: str = "") -> V:
@@ -293,7 +300,8 @@ class Func:
     # -- printing -------------------------------------------------------------
     def render(self, indent: str = "  ") -> str:
         names: dict = {}
-        for i, (v, _) in enumerate(self.params + self.inputs):
+        arguments = self.params + self.buffers + self.inputs
+        for i, (v, _) in enumerate(arguments):
             names[v.name] = f"%arg{i}"
         lines = list(self.consts.values()) + self.body
         for k, (v, _) in enumerate(lines):
@@ -302,7 +310,7 @@ class Func:
         def sub(text: str) -> str:
             return re.sub(r"%__\d+__", lambda m: names[m.group(0)], text)
 
-        args = ", ".join(f"{names[v.name]}: {v.type}{attrs}" for v, attrs in self.params + self.inputs)
+        args = ", ".join(f"{names[v.name]}: {v.type}{attrs}" for v, attrs in arguments)
         rtypes = ", ".join(r.type for r in self.results)
         if self.result_attrs:
             rsig = f"({rtypes} {self.result_attrs})"
