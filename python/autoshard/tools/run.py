@@ -137,11 +137,12 @@ def _original_program(module, state, name: str):
 
     if hasattr(common, "original_module") and common.originals(module):
         return common.original_module(module, name)
-    if state.original_text is None:
+    text = getattr(state, "original_text", None)
+    if text is None:
         raise AutoshardError("the pipeline does not produce the SPMD form: end it with autoshard-partition")
     ctx = new_context()
     ctx.allow_unregistered_dialects = module.context.allow_unregistered_dialects
-    return ir.Module.parse(state.original_text, ctx)
+    return ir.Module.parse(text, ctx)
 
 
 def _pick_function(module, name: str | None):
