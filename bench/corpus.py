@@ -82,7 +82,10 @@ def main(argv=None) -> int:
     print(summary)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text("\n".join(lines) + "\n" + summary + "\n")
+        title = ("# Corpus benchmark\n\n`bench/corpus.py`: each file on each grid under the corpus budget "
+                 "(40% of the all-replicated peak per device, or 1.01 x the smallest feasible peak); modelled "
+                 "costs in ms; `s` is wall time of the case (plan, partition, verify).\n\n")
+        args.out.write_text(title + "\n".join(lines) + "\n" + summary + "\n")
     return 1 if failed else 0
 
 
