@@ -91,8 +91,8 @@ def test_quiet_when_fast():
     [
         ({"memory-budget": "12XB"}, "invalid value '12XB' for option 'memory-budget' of pass 'autoshard': "
                                     "expects a size such as 160MiB or 2GB"),
-        ({"time-limit": "0"}, "invalid value '0.0' for option 'time-limit' of pass 'autoshard': expects a positive number"),
-        ({"threads": "0"}, "option 'threads' of pass 'autoshard': expects an integer >= 1"),
+        ({"time-limit": "0"}, "invalid value '0.0' for option 'time-limit' of pass 'autoshard': expects a finite positive number"),
+        ({"threads": "0"}, "option 'threads' of pass 'autoshard': expects an integer from 1 to 256"),
         ({"baseline": "alpa"}, "option 'baseline' of pass 'autoshard': expects one of megatron, none"),
         ({"grid": "2y4"}, "option 'grid' of pass 'autoshard': grid shape '2y4' is not of the form 2x4"),
     ],

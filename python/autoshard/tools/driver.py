@@ -342,6 +342,9 @@ class ChunkResult:
     output: str | None  # the printed module, None when the chunk failed
     diagnostics: list[Diag]  # in emission order
     reports: list[str]
+    # --mlir-pass-statistics / --mlir-timing reports, printed after the
+    # chunk's diagnostics (mlir-opt prints them per chunk, at its end).
+    trailer: str = ""
 
 
 @dataclass
@@ -418,6 +421,9 @@ def process_chunk(text: str, source_name: str, config: OptConfig, line: int = 1,
     if on_diagnostic is not None:
         state.on_diagnostic = lambda d: on_diagnostic(Diag(d.severity, d.message, _located(d.loc, source_name)))
     instr = config.instrumentation
+    chunk_started = time.perf_counter()
+    if instr is not None:
+        instr.begin_chunk()
     diags: list[Diag] = []
     output = None
     try:
@@ -425,6 +431,8 @@ def process_chunk(text: str, source_name: str, config: OptConfig, line: int = 1,
         module = _load_root(text, source_name, ctx, config, line, col, diags)
         if instr is not None:
             instr.add_time("Parser", time.perf_counter() - started)
+            if instr.pipeline_dump:
+                instr.sink(instr.pipeline_dump)
         with ctx, DiagnosticCollector(ctx, source_name) as collected:
             try:
                 run_steps(module, config.steps, state, instr)
@@ -447,7 +455,8 @@ def process_chunk(text: str, source_name: str, config: OptConfig, line: int = 1,
         failure = []
     diags.extend(Diag(d.severity, d.message, _located(d.loc, source_name)) for d in state.diagnostics)
     diags.extend(failure)
-    return ChunkResult(output, diags, list(state.reports))
+    trailer = instr.end_chunk(time.perf_counter() - chunk_started) if instr is not None else ""
+    return ChunkResult(output, diags, list(state.reports), trailer)
 
 
 def _located(loc, source_name: str) -> SourceLoc | None:
@@ -504,6 +513,8 @@ def process_input(text: str, source_name: str, config: OptConfig) -> OptResult:
         else:
             emit(render_all(result.diagnostics))
             ok = ok and result.output is not None
+        if result.trailer:
+            emit(result.trailer)
     return OptResult(OUTPUT_SEPARATOR.join(outputs), "".join(stderr), ok, reports)
 
 

@@ -36,6 +36,7 @@ class Instrumentation:
     debuginfo: bool = False  # --mlir-print-debuginfo
     timing: bool = False
     statistics: bool = False
+    pipeline_dump: str = ""  # --dump-pass-pipeline: printed for each chunk, after parsing
     sink: Callable[[str], None] = field(default=lambda text: None)  # stderr, in order
     # (indent, seconds, name) rows of the timing report, in execution order.
     timings: list[tuple[int, float, str]] = field(default_factory=list)
@@ -44,6 +45,18 @@ class Instrumentation:
     # -- printing -----------------------------------------------------------
     def asm(self, op) -> str:
         return op.get_asm(enable_debug_info=self.debuginfo, print_generic_op_form=self.generic)
+
+    def active(self) -> bool:
+        return self.captures_mlir_output() or bool(self.pipeline_dump)
+
+    def begin_chunk(self) -> None:
+        self.timings.clear()
+        self.statistics_lines.clear()
+
+    def end_chunk(self, seconds: float) -> str:
+        """The reports of one chunk (mlir-opt prints them per input chunk)."""
+        out = self.statistics_report() if self.statistics else ""
+        return out + (self.timing_report(seconds) if self.timing else "")
 
     def captures_mlir_output(self) -> bool:
         return (self.print_before_all or self.print_after_all or self.print_after_failure

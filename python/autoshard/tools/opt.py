@@ -31,7 +31,6 @@ import difflib
 import importlib.util
 import os
 import sys
-import time
 import traceback
 
 from autoshard.diagnostics import AutoshardError
@@ -300,7 +299,6 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
     """The whole tool; returns the exit status.  `registry` replaces the
     registered passes (tests)."""
     where = TOOL_NAME
-    started = time.perf_counter()
     if any(arg in ("-version", "--version") for arg in argv):
         # Answered before importing any pass: works even if one is broken.
         stdout.write(version_text())
@@ -325,9 +323,7 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
         graph_format = _graph_format(args.plan_graph)
         pipeline = _pipeline(args, scanned)
         steps = build_steps(pipeline, registry)
-        if args.dump_pass_pipeline:
-            stderr.write(dump_pipeline_text(pipeline, registry))
-        instr = _instrumentation(args)
+        instr = _instrumentation(args, dump_pipeline_text(pipeline, registry) if args.dump_pass_pipeline else "")
         config = OptConfig(
             steps=steps,
             split_input_file=args.split_input_file,
@@ -355,10 +351,6 @@ def run(argv: list[str], stdin, stdout, stderr, registry: dict | None = None) ->
             _emit(result.output, output, result.ok, stdout)
             _emit_reports(result.reports, report, result.ok, stderr)
             _emit_graph(result.reports, graph, graph_format, result.ok)
-        if instr is not None and instr.statistics:
-            stderr.write(instr.statistics_report())
-        if instr is not None and instr.timing:
-            stderr.write(instr.timing_report(time.perf_counter() - started))
         return 0 if result.ok else 1
     except AutoshardError as err:
         stderr.write(render(err.severity, err.message, err.loc))
@@ -432,8 +424,9 @@ def _graph_format(path: str | None) -> str | None:
     raise AutoshardError(f"--plan-graph: '{path}' must end in .svg or .dot")
 
 
-def _instrumentation(args) -> Instrumentation | None:
+def _instrumentation(args, pipeline_dump: str) -> Instrumentation | None:
     instr = Instrumentation(
+        pipeline_dump=pipeline_dump,
         print_before_all=args.mlir_print_ir_before_all,
         print_after_all=args.mlir_print_ir_after_all,
         print_after_failure=args.mlir_print_ir_after_failure,
@@ -442,7 +435,7 @@ def _instrumentation(args) -> Instrumentation | None:
         timing=args.mlir_timing,
         statistics=args.mlir_pass_statistics,
     )
-    return instr if instr.captures_mlir_output() else None
+    return instr if instr.active() else None
 
 
 def main(argv: list[str] | None = None) -> int:

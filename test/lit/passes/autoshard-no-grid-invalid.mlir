@@ -24,6 +24,6 @@ func.func @has_grid(%x: tensor<8xf32>) -> tensor<8xf32> {
 // RUN: not autoshard-opt %s --autoshard='grid=2 time-limit=0' 2>&1 | FileCheck %s --check-prefix=TIME
 // RUN: not autoshard-opt %s --autoshard='grid=2 threads=0' 2>&1 | FileCheck %s --check-prefix=THREADS
 // RUN: not autoshard-opt %s --autoshard='grid=2 memory-budget=lots' 2>&1 | FileCheck %s --check-prefix=BUDGET
-// TIME: autoshard-opt: error: invalid value '0.0' for option 'time-limit' of pass 'autoshard': expects a positive number
-// THREADS: autoshard-opt: error: invalid value '0' for option 'threads' of pass 'autoshard': expects an integer >= 1
+// TIME: autoshard-opt: error: invalid value '0.0' for option 'time-limit' of pass 'autoshard': expects a finite positive number
+// THREADS: autoshard-opt: error: invalid value '0' for option 'threads' of pass 'autoshard': expects an integer from 1 to 256
 // BUDGET: autoshard-opt: error: invalid value 'lots' for option 'memory-budget' of pass 'autoshard': expects a size such as 160MiB or 2GB
