@@ -88,3 +88,18 @@ def test_own_corpus_matches_its_generator():
     """test/corpus/*.mlir are what test/corpus/generate.py writes, and verify."""
     proc = subprocess.run([sys.executable, str(OWN / "generate.py"), "--check"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_budget_falls_back_to_the_smallest_peak(tmp_path):
+    """A size 3 tensor splits on no grid axis: 40% of the replicated peak is
+    infeasible, so the case runs at 1.01 x the smallest peak instead."""
+    from autoshard.tools.corpus_check import INFEASIBLE_SLACK, run_case
+
+    path = tmp_path / "unsplittable.mlir"
+    path.write_text("func.func @f(%a: tensor<3xf32>) -> tensor<3xf32> {\n"
+                    "  %0 = tosa.exp %a : (tensor<3xf32>) -> tensor<3xf32>\n"
+                    "  return %0 : tensor<3xf32>\n}\n")
+    r = run_case(path, "2x4", "full")
+    assert r.ok, r.first_error
+    assert r.budget_rule == "1.01x smallest"
+    assert r.replicated_peak * 0.4 < r.peak <= r.budget <= INFEASIBLE_SLACK * r.replicated_peak + 1
