@@ -177,7 +177,7 @@ def run_case(path: Path, grid: str, stage: str = "full") -> CaseResult:
     if out.internal_error is not None:
         res.first_error = f"{path}: internal error: {out.internal_error}"
     elif not out.ok:
-        res.first_error = _first_error(out.stderr) or out.stderr.strip().splitlines()[0]
+        res.first_error = _first_error(out.stderr) or (out.stderr.strip().splitlines() or ["failed, no message"])[0]
     res.seconds = time.perf_counter() - start
     return res
 
