@@ -36,7 +36,7 @@ from autoshard.sim.domains import input_domains
 from autoshard.sim.limits import DEFAULT_SIM_MEMORY_LIMIT, check_runs
 from autoshard.sim.values import np_dtype
 from autoshard.transforms.base import Pass, PipelineState, one_of, register_pass
-from autoshard.transforms.common import entry_functions, functions, original_module
+from autoshard.transforms.common import ORIGINAL_OF, entry_functions, functions, original_module, originals
 from autoshard.transforms.partition import spmd_layouts
 from autoshard.units import parse_bytes
 
@@ -207,8 +207,13 @@ class VerifyPass(Pass):
         "parse": one_of("auto", "f32", "f64")})
 
     def run(self, module, state: PipelineState) -> None:
+        kept = originals(module)
         for func_op in entry_functions(module):
             name = ir.StringAttr(func_op.attributes["sym_name"]).value
+            if name not in kept:
+                raise AutoshardError(
+                    f"@{name} has no original kept by autoshard-partition (a private function with "
+                    f"{ORIGINAL_OF} = \"{name}\"): run autoshard-partition before autoshard-verify", func_op.location)
             original = original_module(module, name)
             orig_func = next(f for f in functions(original) if ir.StringAttr(f.attributes["sym_name"]).value == name)
             with original.context:

@@ -4,13 +4,21 @@
 // RUN: autoshard-opt %s --pass-pipeline='builtin.module(autoshard{grid=8 memory-budget=12KiB},autoshard-partition,autoshard-verify{seed=7})' > /dev/null
 // RUN: not autoshard-opt %s --load-pass-plugin=%S/Inputs/corrupt_spmd.py --pass-pipeline='builtin.module(autoshard{grid=2x4 memory-budget=12KiB},autoshard-partition,test-break-reductions,autoshard-verify)' 2>&1 | FileCheck %s --check-prefix=BROKEN
 // RUN: not autoshard-opt %s --autoshard-verify 2>&1 | FileCheck %s --check-prefix=ALONE
+// The IR is the whole contract: partition in one process, verify in another
+// (with debug locations kept, intermediate values are compared too).
+// RUN: autoshard-opt %s --autoshard='grid=2x4 memory-budget=12KiB' --autoshard-partition -o %t.spmd.mlir
+// RUN: autoshard-opt %t.spmd.mlir --autoshard-verify --plan-report -o %t.checked.mlir 2>&1 | FileCheck %s --check-prefix=LATER
+// RUN: autoshard-opt %s --autoshard='grid=2x4 memory-budget=12KiB' --autoshard-partition --mlir-print-debuginfo -o %t.dbg.mlir
+// RUN: autoshard-opt %t.dbg.mlir --autoshard-verify --plan-report -o %t.checked.mlir 2>&1 | FileCheck %s --check-prefix=LATERDBG
+// LATER: autoshard-verify @mlp: 1 result matches on grid 2x4 (8 devices)
+// LATERDBG: autoshard-verify @mlp: 1 result and {{[1-9][0-9]*}} intermediate values match on grid 2x4 (8 devices)
 // The first value that differs is named, not only the result it spoils:
 // RUN: not autoshard-opt %s --load-pass-plugin=%S/Inputs/corrupt_spmd.py --pass-pipeline='builtin.module(autoshard{grid=2x4 memory-budget=12KiB},autoshard-partition,test-break-clamps,autoshard-verify)' 2>&1 | FileCheck %s --check-prefix=FIRST
 
 // CHECK: shard.reduce_scatter
 // BROKEN: autoshard-verify.mlir:[[@LINE+10]]:8: error: numerical check failed: result #0 of @mlp (the value of 'tosa.matmul') differs from the original program
 // FIRST: autoshard-verify.mlir:[[@LINE+8]]:8: error: numerical check failed: the value of 'tosa.clamp' differs from the original program
-// ALONE: error: autoshard-verify needs autoshard-partition earlier in the same pipeline
+// ALONE: error: @mlp has no original kept by autoshard-partition
 
 // The MLP of examples/mlp.mlir, every size divided by 64; 12 KiB per device
 // forces the weights (8 KiB each) to be sharded.

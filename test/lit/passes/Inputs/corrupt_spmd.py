@@ -8,10 +8,14 @@ from dataclasses import dataclass
 
 from autoshard.ir import ir
 from autoshard.transforms.base import Pass, PipelineState, register_pass
+from autoshard.transforms.common import ORIGINAL_OF
 
 
 def _ops(module):
+    """The ops of the SPMD functions (not the originals partition keeps)."""
     for f in module.body.operations:
+        if ORIGINAL_OF in f.operation.attributes:
+            continue
         for region in f.operation.regions:
             for block in region.blocks:
                 for op in block.operations:
