@@ -39,6 +39,11 @@
 // DUMP-NEXT:   cse
 // DUMP-NEXT: )
 //
+// With --split-input-file every chunk gets its own reports, as in mlir-opt.
+// RUN: autoshard-opt %S/Inputs/two_chunks.mlir --split-input-file --cse --dump-pass-pipeline --mlir-pass-statistics --mlir-timing 2>&1 >/dev/null | sed -e 's/[0-9][0-9.]*/N/g' > %t.ours
+// RUN: mlir-opt %S/Inputs/two_chunks.mlir --split-input-file --cse --dump-pass-pipeline --mlir-pass-statistics --mlir-timing 2>&1 >/dev/null | sed -e 's/[0-9][0-9.]*/N/g' > %t.theirs
+// RUN: diff -b %t.ours %t.theirs
+//
 // --mlir-disable-threading is accepted (autoshard-opt never uses threads
 // inside MLIR: output must be the same from run to run).
 // RUN: autoshard-opt %s --cse --mlir-disable-threading > %t.1
