@@ -161,6 +161,36 @@ def _pick_function(module, name: str | None):
     return funcs[names.index(name)], name
 
 
+def _launch_ranks(llvm_text: str, name: str, blocks: list, results: list, workdir: str | None):
+    """Runs the SPMD program on one MPI rank per entry of `blocks` (rank r
+    gets blocks[r], its argument blocks); returns each rank's outputs and
+    stats (seconds, bytes sent per collective)."""
+    from autoshard.tools.native import mpich_paths
+
+    mpiexec, libmpi = mpich_paths()
+    ranks = len(blocks)
+    with tempfile.TemporaryDirectory(prefix="autoshard-run-") as tmp:
+        work = Path(workdir or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "spmd.llvm.mlir").write_text(llvm_text)
+        (work / "meta.json").write_text(json.dumps(
+            {"function": name, "inputs": len(blocks[0]), "results": results, "libmpi": libmpi}))
+        for r, args in enumerate(blocks):
+            for i, block in enumerate(args):
+                np.save(work / f"in.{r}.{i}.npy", np.ascontiguousarray(block))
+        cmd = [mpiexec, "-n", str(ranks), sys.executable, "-m", "autoshard.tools.native", str(work)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_MPIEXEC_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise AutoshardError(f"the SPMD program did not finish on {ranks} MPI ranks within {_MPIEXEC_TIMEOUT} s") from None
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+            raise AutoshardError(f"the SPMD program failed on {ranks} MPI ranks (mpiexec exit {proc.returncode}):\n{tail}")
+        outputs = [[np.load(work / f"out.{r}.{k}.npy") for k in range(len(results))] for r in range(ranks)]
+        stats = [json.loads((work / f"stats.{r}.json").read_text()) for r in range(ranks)]
+    return outputs, stats
+
+
 def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float = 1e-5, atol: float = 1e-6,
                 function: str | None = None, workdir: str | None = None) -> RunResult:
     from autoshard.graph import find_grid
@@ -224,7 +254,7 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     _strip_annotations(original)
     prepare_entry(original, name)
     original_llvm = lower_to_llvm_guarded(original, path, orig_func.location)
-    mpiexec, libmpi = mpich_paths()
+    mpich_paths()  # a missing MPICH is an error before the single-process run
 
     expected = [np.zeros(tuple(ir.RankedTensorType(t).shape), dtype=np_dtype(ir.RankedTensorType(t).element_type))
                 for t in ftype.results]
@@ -233,30 +263,12 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     program.call([np.ascontiguousarray(x) for x in inputs], expected)
     original_seconds = time.perf_counter() - start
 
-    with tempfile.TemporaryDirectory(prefix="autoshard-run-") as tmp:
-        work = Path(workdir or tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        (work / "spmd.llvm.mlir").write_text(spmd_llvm)
-        results = [(list(ir.RankedTensorType(t).shape), np_dtype(ir.RankedTensorType(t).element_type).str)
-                   for t in ftype_spmd.results]
-        (work / "meta.json").write_text(json.dumps(
-            {"function": name, "inputs": len(inputs), "results": results, "libmpi": libmpi}))
-        for r, dev in enumerate(devices):
-            for i, (b, x) in enumerate(zip(arg_bounds, inputs)):
-                block = _local_input(grid, b[0], dev, x) if b is not None else x
-                np.save(work / f"in.{r}.{i}.npy", np.ascontiguousarray(block))
-        cmd = [mpiexec, "-n", str(ranks), sys.executable, "-m", "autoshard.tools.native", str(work)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_MPIEXEC_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise AutoshardError(f"the SPMD program did not finish on {ranks} MPI ranks within {_MPIEXEC_TIMEOUT} s") from None
-        if proc.returncode != 0:
-            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
-            raise AutoshardError(f"the SPMD program failed on {ranks} MPI ranks (mpiexec exit {proc.returncode}):\n{tail}")
-        outputs = {dev: [np.load(work / f"out.{r}.{k}.npy") for k in range(len(results))]
-                   for r, dev in enumerate(devices)}
-        stats = [json.loads((work / f"stats.{r}.json").read_text()) for r in range(ranks)]
-
+    blocks = [[_local_input(grid, b[0], dev, x) if b is not None else x for b, x in zip(arg_bounds, inputs)]
+              for dev in devices]
+    results = [(list(ir.RankedTensorType(t).shape), np_dtype(ir.RankedTensorType(t).element_type).str)
+               for t in ftype_spmd.results]
+    outputs, stats = _launch_ranks(spmd_llvm, name, blocks, results, workdir)
+    outputs = dict(zip(devices, outputs))
     spmd_seconds = max(s["seconds"] for s in stats)
     checker = VerifyPass(seed=seed, rtol=rtol, atol=atol)
     tally = _Tally()
