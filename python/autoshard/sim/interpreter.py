@@ -86,9 +86,14 @@ def _referenced_grids(module: ir.Module, fn, seen=None) -> set:
     return names
 
 
-def _resolve_grid(module: ir.Module, fn) -> Grid | None:
+def _resolve_grid(module: ir.Module, fn, named: str | None = None) -> Grid | None:
+    """The grid to simulate `fn` on: `named` (the caller knows it, e.g. from
+    the function's boundary attributes), else the one its shard ops name,
+    else the module's only grid."""
     grids = _module_grids(module)
     used = _referenced_grids(module, fn)
+    if named is not None:
+        used = used | {named}
     if len(used) > 1:
         raise SimError(f"@{fn.attributes['sym_name'].value} uses grids {sorted(used)}; run_spmd simulates one grid", fn.location)
     if used:
@@ -211,12 +216,14 @@ def run_function(module: ir.Module, func_name: str, inputs: list, observe=None, 
 
 
 def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict, observe=None, fill_domains=None,
-             wide_floats: bool = False, memory_limit: int | None = DEFAULT_SIM_MEMORY_LIMIT) -> dict:
-    """Run @func_name on every device of the grid its collectives name (or the
-    module's only grid; a single device () when there is no grid).
-    `memory_limit`: as for run_function, for all devices together."""
+             wide_floats: bool = False, memory_limit: int | None = DEFAULT_SIM_MEMORY_LIMIT,
+             grid_name: str | None = None) -> dict:
+    """Run @func_name on every device of `grid_name`, or of the grid its
+    collectives name (or the module's only grid; a single device () when
+    there is no grid).  `memory_limit`: as for run_function, for all devices
+    together."""
     fn = _find_func(module, func_name)
-    grid = _resolve_grid(module, fn)
+    grid = _resolve_grid(module, fn, grid_name)
     check_runs([(module, fn, len(grid.devices()) if grid is not None else 1)], memory_limit, wide_floats)
     run = _Run(module, grid, fill_domains, wide_floats)
     want, got = set(run.devices), set(per_device_inputs)

@@ -36,7 +36,7 @@ from autoshard.transforms.base import (
     register_pass,
     size_or_none,
 )
-from autoshard.transforms.common import entry_functions, grid_or_error, resolve_grid
+from autoshard.transforms.common import entry_functions, function_grid, grid_or_error, resolve_grid
 from autoshard.units import format_bytes
 
 # Planning a function quietly for this long, then progress lines, and a
@@ -71,9 +71,10 @@ class AutoshardPass(Pass):
     def run(self, module, state: PipelineState) -> None:
         budget = self.parsed("memory_budget")
         cluster = load_cluster(self.cluster) if self.cluster else Cluster()
-        grid = grid_or_error(resolve_grid(module, self.grid, create=True), module)
-        model = CostModel(cluster, grid)
+        default = grid_or_error(resolve_grid(module, self.grid, create=True), module)
         for func_op in entry_functions(module, state):
+            grid = function_grid(module, func_op, default)
+            model = CostModel(cluster, grid)
             graph = build_graph(func_op, grid)
             check_tensor_sizes(graph)
             _warn_dynamic(state, graph, func_op)

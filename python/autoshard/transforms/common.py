@@ -39,6 +39,32 @@ def resolve_grid(module, grid_option: str, create: bool) -> Grid | None:
     return grid
 
 
+def function_grid(module, func_op, default: Grid | None) -> Grid | None:
+    """The grid @func_op is planned and partitioned on: the one its
+    shardings and shard ops name, else `default` (the module's first grid or
+    the one `grid=AxB` made).  A function naming several grids would move
+    values between grids, which no shard op does: a located error."""
+    named: dict[str, object] = {}
+    for block in func_op.regions[0].blocks:
+        for op in block.operations:
+            op = op.operation
+            if op.name.startswith("shard.") and "grid" in op.attributes:
+                named.setdefault(ir.FlatSymbolRefAttr(op.attributes["grid"]).value, op.location)
+    if not named:
+        return default
+    if len(named) > 1:
+        first, second = list(named)[:2]
+        fname = ir.StringAttr(func_op.attributes["sym_name"]).value
+        raise AutoshardError(
+            f"@{fname} uses grids @{first} and @{second}: moving a value between grids is not supported",
+            named[second])
+    name = next(iter(named))
+    grid = find_grid(module, name)
+    if grid is None:
+        raise AutoshardError(f"sharding names grid '@{name}' which is not defined in this module", named[name])
+    return grid
+
+
 def functions(module):
     """func.func ops with a body, in module order."""
     out = []

@@ -31,6 +31,7 @@ from autoshard.transforms.common import (
     ORIGINAL_OF,
     ORIGINAL_PREFIX,
     entry_functions,
+    function_grid,
     grid_or_error,
     originals,
     resolve_grid,
@@ -302,10 +303,11 @@ class PartitionPass(Pass):
     grid: str = field(default="", metadata={"help": "grid shape when the module has no shard.grid"})
 
     def run(self, module, state: PipelineState) -> None:
-        grid = grid_or_error(resolve_grid(module, self.grid, create=True), module)
+        default = grid_or_error(resolve_grid(module, self.grid, create=True), module)
         kept = originals(module)
         for func_op in entry_functions(module):
             name = ir.StringAttr(func_op.attributes["sym_name"]).value
+            grid = function_grid(module, func_op, default)
             if name in kept:
                 raise AutoshardError(f"@{name} is already partitioned (its original is kept as "
                                      f"@{ORIGINAL_PREFIX}{name})", func_op.location)

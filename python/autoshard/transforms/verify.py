@@ -286,7 +286,7 @@ class VerifyPass(Pass):
                     for dev in devices
                 }
                 outputs = run_spmd(module, name, per_device, observe_spmd, fill_domains=fills, wide_floats=wide,
-                                   memory_limit=limit)
+                                   memory_limit=limit, grid_name=grid.name)
         except SimError as e:
             raise AutoshardError(f"numerical check could not run: {e.message}", e.location) from None
         for k, want in enumerate(expected):
