@@ -203,7 +203,7 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     from autoshard.tools.pipeline import parse_pipeline
     from autoshard.transforms.base import PipelineState
     from autoshard.sim.domains import input_domains
-    from autoshard.transforms.to_mpi import ToMPIPass, collectives, describe, drop_kept_originals
+    from autoshard.transforms.to_mpi import ToMPIPass, collectives_by_function, describe, drop_kept_originals
     from autoshard.transforms.verify import (VerifyPass, _assemble, _bounds, _describe_producer, _local_input,
                                              _Tally, dyadic_inputs)
 
@@ -245,7 +245,9 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
         producer = _describe_producer(orig_func, k)
         where = producer.location if producer is not None else orig_func.location
         checks.append((f"result #{k} of @{name}" + (f" (the value of '{producer.name}')" if producer else ""), where))
-    described = [(op.location, describe(module, op)) for op in collectives(module)]
+    # The collectives of the function that runs, with their module-wide numbers.
+    described = [(ident, op.location, describe(module, op))
+                 for ident, (fn, op) in enumerate(collectives_by_function(module)) if fn == name]
     spmd_func_loc = spmd_func.location
     ToMPIPass(count_bytes=True).run(module, state)
     prepare_entry(module, name)
@@ -284,7 +286,7 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
                                  .replace("the original program", "the single-process run"), err.loc) from None
     max_error = tally.largest_error
     counted = []
-    for ident, (loc, c) in enumerate(described):
+    for ident, loc, c in described:
         sent = [int(s["sent"].get(str(ident), 0)) for s in stats]
         counted.append(CollectiveBytes(ident, c.kind, c.axes, c.group_size, source_loc(loc), sent, model_bytes(c)))
     return RunResult(ranks, original_seconds, spmd_seconds, max_error, counted)

@@ -65,10 +65,18 @@ def _walk(op, out: list) -> None:
 def collectives(module) -> list:
     """The collectives this pass lowers, in program order (the numbering of
     `@autoshard_mpi_sent`)."""
-    ops: list = []
+    return [op for _, op in collectives_by_function(module)]
+
+
+def collectives_by_function(module) -> list:
+    """(function name, collective) in the order of `collectives`."""
+    out = []
     for f in functions(module):
+        ops: list = []
         _walk(f.operation, ops)
-    return [op for op in ops if op.name in LOWERED_HERE]
+        name = ir.StringAttr(f.attributes["sym_name"]).value
+        out.extend((name, op) for op in ops if op.name in LOWERED_HERE)
+    return out
 
 
 def describe(module, op) -> Collective:
