@@ -17,7 +17,8 @@ and a 1x1 conv2d costs what the equivalent matmul costs.  A halo exchange
 (a windowed op split along a spatial dimension, `shard.update_halo`) sends
 and receives its halo rows to and from both neighbours on the axis link:
 
-    halo            2*alpha + B_halo * beta                   B_halo: rows received
+    halo            2*alpha + (B_lo + B_hi) * beta            rows sent to both neighbours
+                    (a group of 2: alpha + max(B_lo, B_hi) * beta, one neighbour)
 memory = bytes per device.  Resharding cost = the sum over the steps
 `plan_reshard` emits.
 """
@@ -60,12 +61,18 @@ class CostModel:
     def compute_cost(self, flops: int, shards: int, traffic_bytes: int = 0) -> float:
         return max(flops / (self.cluster.peak_flops * shards), traffic_bytes / self.cluster.memory_bandwidth)
 
-    def halo_cost(self, axes, halo_bytes: int) -> float:
-        """A halo exchange over the group `axes`: both neighbours, one message each."""
-        if not axes or halo_bytes <= 0:
+    def halo_cost(self, axes, lo_bytes: int, hi_bytes: int) -> float:
+        """A halo exchange over the group `axes`, for the busiest device: an
+        interior one sends its first rows to the previous device and its last
+        rows to the next (two messages, lo + hi bytes); in a group of two each
+        device has one neighbour (one message, the larger side)."""
+        n = self.grid.group_size(axes) if axes else 1
+        if n == 1 or lo_bytes + hi_bytes <= 0:
             return 0.0
         link = self.cluster.group_link(tuple(axes))
-        return 2 * link.alpha + halo_bytes * link.beta
+        if n == 2:
+            return link.alpha + max(lo_bytes, hi_bytes) * link.beta
+        return sum(link.alpha for b in (lo_bytes, hi_bytes) if b > 0) + (lo_bytes + hi_bytes) * link.beta
 
     def _reshard_cost(self, shape: tuple, itemsize: int, src: Sharding, dst: Sharding) -> float | None:
         """Seconds to reshard, or None when impossible."""

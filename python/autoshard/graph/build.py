@@ -123,11 +123,11 @@ def _const_shape_value(v) -> tuple[int, ...] | None:
 
 
 def find_grid(module, name: str | None = None) -> Grid | None:
-    grids = [op for op in module.body.operations if op.operation.name == "shard.grid"]
+    grids = [op.operation for op in module.body.operations if op.operation.name == "shard.grid"]
     for g in grids:
-        grid = grid_from_op(g.operation)
-        if name is None or grid.name == name:
-            return grid
+        # Only the grid asked for is read: another one may be dynamic and unused.
+        if name is None or ir.StringAttr(g.attributes["sym_name"]).value == name:
+            return grid_from_op(g)
     return None
 
 

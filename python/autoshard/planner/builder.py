@@ -110,7 +110,7 @@ def op_cost(model: CostModel, rule: FactorRule, strat, operand_tensors, result_t
             continue
         local = operand_requirement(rule, grid, strat, w.operand).local_shape(grid, t.shape)
         row_bytes = model.local_bytes(t.shape, t.itemsize, operand_requirement(rule, grid, strat, w.operand)) // local[w.dim]
-        cost += model.halo_cost(axes, (max(halo[0], 0) + max(halo[1], 0)) * row_bytes)
+        cost += model.halo_cost(axes, max(halo[0], 0) * row_bytes, max(halo[1], 0) * row_bytes)
     return cost
 
 

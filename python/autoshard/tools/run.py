@@ -114,16 +114,19 @@ def model_bytes(c) -> float:
         def local_shape(self, grid, shape):
             return self.shape
 
+    from autoshard.transforms.mpi_collectives import MPI_ELEMENT_TYPES
+
     grid = Grid("g", tuple(c.grid_shape))
     cluster = Cluster(alpha=0.0, beta=1.0, memory_bandwidth=math.inf)
     if c.kind == "update_halo":
         from autoshard.cost.model import CostModel
 
         model = CostModel(cluster, grid)
-        return sum(model.halo_cost(axes, nbytes) for (_, axes, _, _), nbytes in zip(c.halos, c.halo_bytes()))
+        isz = MPI_ELEMENT_TYPES[c.elem]
+        row = math.prod(c.in_shape) * isz
+        return sum(model.halo_cost(axes, lo * row // c.in_shape[dim], hi * row // c.in_shape[dim])
+                   for dim, axes, lo, hi in c.halos)
     step = SimpleNamespace(kind=c.kind, axes=c.axes, before=_Local(c.in_shape), after=_Local(c.out_shape))
-    from autoshard.transforms.mpi_collectives import MPI_ELEMENT_TYPES
-
     return collective_cost(cluster, grid, step, None, MPI_ELEMENT_TYPES[c.elem])
 
 

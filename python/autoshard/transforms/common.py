@@ -13,6 +13,13 @@ def resolve_grid(module, grid_option: str, create: bool) -> Grid | None:
     """The module's grid; with none, the one `grid=AxB` describes (inserted
     into the module as `shard.grid @grid` when `create`)."""
     grid_ops = [op.operation for op in module.body.operations if op.operation.name == "shard.grid"]
+    # The default grid is the first static one; a dynamic grid is an error
+    # only where a function uses it (function_grid).
+    static = [g for g in grid_ops if all(int(s) >= 0 for s in ir.DenseI64ArrayAttr(g.attributes["shape"]))]
+    if grid_ops and not static and not grid_option:
+        grid_from_op(grid_ops[0])  # raises, located at the grid
+    if static:
+        grid_ops = static
     if grid_ops:
         grid = grid_from_op(grid_ops[0])
         if grid_option:
