@@ -142,3 +142,14 @@ def test_time_limit_holds_on_a_big_problem(tmp_path):
     elapsed = time.monotonic() - started
     assert elapsed < 0.5 + 1.0 + 0.5, elapsed  # + interpreter start-up
     _assert_one_error(run, "the time limit of 0.5 s ran out")
+
+
+def test_greedy_fallback_is_published_before_the_search():
+    """The CLI keeps it for when its hard deadline cuts the search."""
+    problem = _chain(2000)
+    published = []
+    solution = solve_with_progress(problem, time_limit=5, on_fallback=published.append)
+    assert len(published) == 1
+    greedy = published[0]
+    assert evaluate(problem, greedy.assignment) == (greedy.cost, greedy.peak_usage)
+    assert solution.cost <= greedy.cost or greedy.status == "infeasible"

@@ -103,18 +103,24 @@ def solve(problem: Problem, time_limit: float = 10.0, threads: int = 2, seed: in
 
 
 def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int = 2, seed: int = 0,
-                        wall_limit: float | None = None, log=None) -> Solution:
+                        wall_limit: float | None = None, log=None, on_fallback=None) -> Solution:
     """`solve`, with the wall-clock guard set apart from the time limit (the
-    CLI subtracts the time spent reading) and progress lines sent to `log`."""
+    CLI subtracts the time spent reading) and progress lines sent to `log`.
+    `on_fallback(solution)`, if given, receives the greedy answer as soon as
+    the reductions end, for a caller whose hard deadline may cut the search."""
     clock = _Clock(time_limit if wall_limit is None else wall_limit)
     say = (lambda message: log(f"[{clock.elapsed():7.1f}s] {message}")) if log else (lambda message: None)
     reduction = reduce(problem, lambda: clock.short_of(REDUCTION_RESERVE))
     core = reduction.core
     n = len(core.costs)
     say(f"reduced {problem.num_nodes} nodes / {problem.num_edges} edges to {n} / {len(core.mats)}")
-    if n and clock.short_of(SEARCH_RESERVE):
-        say("no time left to search: greedy answer")
-        return _checked_solution(problem, reduction.expand(_greedy_choice(core)), "feasible", None, clock)
+    if n and (on_fallback is not None or clock.short_of(SEARCH_RESERVE)):
+        greedy = _checked_solution(problem, reduction.expand(_greedy_choice(core)), "feasible", None, clock)
+        if on_fallback is not None:
+            on_fallback(greedy)
+        if clock.short_of(SEARCH_RESERVE):
+            say("no time left to search: greedy answer")
+            return greedy
     graph = CoreGraph(core)
     status, core_bound, mp_bound = "feasible", None, None
     if n == 0:
