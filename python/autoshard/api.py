@@ -18,19 +18,7 @@ from __future__ import annotations
 from autoshard.diagnostics import AutoshardError
 from autoshard.ir import ir
 from autoshard.transforms import PASSES, Pass, PipelineState
-
-
-class _ModuleView:
-    """What a pass needs of an `ir.Module`, for the `builtin.module`
-    operation an MLIR PassManager hands a Python pass."""
-
-    def __init__(self, op):
-        self.operation = op
-        self.context = op.context
-        self.body = op.regions[0].blocks[0]
-
-    def __str__(self) -> str:
-        return str(self.operation)
+from autoshard.transforms.base import ModuleView
 
 
 def make_pass(name: str, **options) -> Pass:
@@ -68,7 +56,7 @@ def add_to_pass_manager(pm, name: str, state: PipelineState | None = None, **opt
 
     def run(op, pass_):
         try:
-            p.run(_ModuleView(op), state)
+            p.run(ModuleView(op), state)
         except AutoshardError as err:
             with op.context:
                 if err.loc is not None:

@@ -48,6 +48,7 @@ from autoshard.tools.pipeline import ANY_ANCHOR, FUNC_ANCHOR, MODULE_ANCHOR, Nes
 from autoshard.tools.render import SourceFiles, render
 from autoshard.tools.split import OUTPUT_SEPARATOR, Chunk, near_misses, split_input
 from autoshard.tools.verify_diagnostics import DiagnosticVerifier
+from autoshard.transforms.base import ModuleView
 
 # mlir-opt turns this note off under --verify-diagnostics
 # (`printOpOnDiagnostic(false)`), so tests need not expect it.
@@ -121,25 +122,13 @@ class PythonStep:
             raise AutoshardError(f"can't run '{self.root}' pass manager on '{root.name}' op", root.location)
         if not self.nesting and root.name != MODULE_ANCHOR:
             raise AutoshardError(_restricted(self.name, root.name), root.location)
-        targets = [module] if not self.nesting else [_ModuleView(op) for op in _anchored(root, self.nesting)]
+        targets = [module] if not self.nesting else [ModuleView(op) for op in _anchored(root, self.nesting)]
         for target in targets:
             if instr is None:
                 self.pass_.run(target, state)
                 continue
             with instr.python_pass(self.name, target.operation, self.nesting):
                 self.pass_.run(target, state)
-
-
-class _ModuleView:
-    """A nested `builtin.module` op, as passes see a module."""
-
-    def __init__(self, op):
-        self.operation = op
-        self.context = op.context
-        self.body = op.regions[0].blocks[0]
-
-    def __str__(self) -> str:
-        return str(self.operation)
 
 
 def _anchored(root, nesting: tuple[str, ...]) -> list:

@@ -215,6 +215,20 @@ def grid_shape_or_none(value: str) -> tuple[int, ...] | None:
     return Grid.parse_shape(value) if value else None
 
 
+class ModuleView:
+    """What a pass needs of an `ir.Module` (`operation`, `context`, `body`),
+    for a `builtin.module` operation: one nested in the input, or the one an
+    MLIR PassManager hands a Python pass."""
+
+    def __init__(self, op):
+        self.operation = op
+        self.context = op.context
+        self.body = op.regions[0].blocks[0]
+
+    def __str__(self) -> str:
+        return str(self.operation)
+
+
 PASSES: dict[str, type[Pass]] = {}
 
 
