@@ -181,7 +181,7 @@ func.func @f() -> (index, index, index, index, index, index) {
 # --- identities (pure collectives module, random data) ---------------------------
 
 
-GRID = coll.Grid((2, 4), "g")
+GRID = coll.Grid("g", (2, 4))
 AXES = [[0], [1], [0, 1], [1, 0]]
 
 
@@ -291,7 +291,7 @@ def grid_and_axes(draw):
     shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
     axes = draw(st.permutations(range(len(shape))))
     axes = list(axes[: draw(st.integers(1, len(shape)))])
-    return coll.Grid(shape, "g"), axes
+    return coll.Grid("g", shape), axes
 
 
 @settings(max_examples=40, deadline=None)

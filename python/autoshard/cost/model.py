@@ -2,7 +2,8 @@
 
 For a collective over a group of n devices (the grid axes it names) with link
 (alpha, beta) (the slowest link of those axes; see Cluster.group_link), and
-B the bytes per device named below, ring algorithms give:
+B the bytes per device named below, ring algorithms give (the formulas live
+with each collective's descriptor, sharding/collectives.py):
 
     all_gather      (n-1)*alpha + (n-1)/n * B_out * beta      B_out: gathered result
     reduce_scatter  (n-1)*alpha + (n-1)/n * B_in  * beta      B_in: unreduced input
@@ -29,27 +30,18 @@ from functools import lru_cache
 
 from autoshard.cost.cluster import Cluster
 from autoshard.rules.factor import numel
+from autoshard.sharding.collectives import COLLECTIVES
 from autoshard.sharding import Grid, Sharding
 from autoshard.sharding.reshard import ReshardError, Step, plan_reshard
 
 
 def collective_cost(cluster: Cluster, grid: Grid, step: Step, shape, itemsize: int) -> float:
+    """Seconds for one resharding step: its descriptor's formula
+    (sharding/collectives.py) on the slowest link of the step's grid axes."""
     n = grid.group_size(step.axes)
-    link = cluster.group_link(step.axes)
     bytes_in = numel(step.before.local_shape(grid, shape)) * itemsize
     bytes_out = numel(step.after.local_shape(grid, shape)) * itemsize
-    frac = (n - 1) / n
-    if step.kind == "all_gather":
-        return (n - 1) * link.alpha + frac * bytes_out * link.beta
-    if step.kind == "reduce_scatter":
-        return (n - 1) * link.alpha + frac * bytes_in * link.beta
-    if step.kind == "all_reduce":
-        return 2 * (n - 1) * link.alpha + 2 * frac * bytes_in * link.beta
-    if step.kind == "all_to_all":
-        return (n - 1) * link.alpha + frac * bytes_in * link.beta
-    if step.kind == "all_slice":
-        return bytes_out / cluster.memory_bandwidth
-    raise ValueError(step.kind)
+    return COLLECTIVES[step.kind].cost(n, cluster.group_link(step.axes), bytes_in, bytes_out, cluster.memory_bandwidth)
 
 
 class CostModel:

@@ -135,3 +135,17 @@ def boundary_from_attrs(attrs):
     kind = ir.StringAttr(attrs[PARTIAL_KIND]).value if PARTIAL_KIND in attrs else "sum"
     grid = ir.FlatSymbolRefAttr(attrs[GRID]).value
     return Sharding(grid, split, partial, kind), ir.TypeAttr(attrs[GLOBAL_TYPE]).value
+
+
+def collective_attributes(grid, step) -> dict:
+    """The attributes of the shard op for resharding step `step` on `grid`
+    (its descriptor in sharding/collectives.py names them), as IR."""
+    from autoshard.sharding.collectives import COLLECTIVES
+
+    attrs = {"grid": ir.FlatSymbolRefAttr.get(grid.name), "grid_axes": ir.DenseI16ArrayAttr.get(list(step.axes))}
+    for key, (kind, value) in COLLECTIVES[step.kind].attributes(step).items():
+        if kind == "index":
+            attrs[key] = ir.IntegerAttr.get(ir.IndexType.get(), value)
+        else:
+            attrs[key] = ir.Attribute.parse(f"#shard<partial {value}>")
+    return attrs

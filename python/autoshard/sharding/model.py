@@ -17,6 +17,7 @@ and reported as `ShardingError`.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from math import prod
 
@@ -64,6 +65,36 @@ class Grid:
 
     def group_size(self, axes) -> int:
         return prod(self.shape[a] for a in axes)
+
+    # -- devices (LLVM 22 shard semantics) -----------------------------------
+    def devices(self) -> list[tuple[int, ...]]:
+        """All device multi-indices, row-major."""
+        return list(itertools.product(*(range(s) for s in self.shape)))
+
+    def linear_index(self, dev) -> int:
+        idx = 0
+        for a, c in enumerate(dev):
+            idx = idx * self.shape[a] + c
+        return idx
+
+    def group(self, dev, axes) -> list[tuple[int, ...]]:
+        """The devices sharing `dev`'s coordinates on every axis not in
+        `axes`, in in-group-index order."""
+        members = []
+        for coords in itertools.product(*(range(self.shape[a]) for a in axes)):
+            m = list(dev)
+            for a, c in zip(axes, coords):
+                m[a] = c
+            members.append(tuple(m))
+        return members
+
+    def in_group_index(self, dev, axes) -> int:
+        """Row-major index of (dev[a0], dev[a1], ...): a0 most significant, so
+        axes [0, 1] and [1, 0] order the same devices differently."""
+        idx = 0
+        for a in axes:
+            idx = idx * self.shape[a] + dev[a]
+        return idx
 
     @staticmethod
     def parse_shape(text: str) -> tuple[int, ...]:

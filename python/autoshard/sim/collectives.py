@@ -12,10 +12,9 @@ same devices differently.
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
-
 import numpy as np
+
+from autoshard.sharding.model import Grid  # noqa: F401  (the one grid type; re-exported)
 
 Device = tuple
 
@@ -24,42 +23,19 @@ class CollectiveError(ValueError):
     """Bad collective parameters (the interpreter adds the op location)."""
 
 
-@dataclass(frozen=True)
-class Grid:
-    shape: tuple
-    name: str = ""
+def _check_axes(grid: Grid, axes) -> None:
+    if len(set(axes)) != len(axes) or any(not 0 <= a < len(grid.shape) for a in axes):
+        raise CollectiveError(f"grid_axes {list(axes)} invalid for a grid of shape {list(grid.shape)}")
 
-    def devices(self) -> list:
-        """All device multi-indices, row-major."""
-        return list(itertools.product(*(range(s) for s in self.shape)))
 
-    def linear_index(self, dev: Device) -> int:
-        return int(np.ravel_multi_index(dev, self.shape)) if self.shape else 0
+def _group(grid: Grid, dev: Device, axes) -> list:
+    _check_axes(grid, axes)
+    return grid.group(dev, axes)
 
-    def _check_axes(self, axes) -> None:
-        if len(set(axes)) != len(axes) or any(not 0 <= a < len(self.shape) for a in axes):
-            raise CollectiveError(f"grid_axes {list(axes)} invalid for a grid of shape {list(self.shape)}")
 
-    def group(self, dev: Device, axes) -> list:
-        """The members of `dev`'s group, in in-group-index order."""
-        self._check_axes(axes)
-        members = []
-        for coords in itertools.product(*(range(self.shape[a]) for a in axes)):
-            m = list(dev)
-            for a, c in zip(axes, coords):
-                m[a] = c
-            members.append(tuple(m))
-        return members
-
-    def in_group_index(self, dev: Device, axes) -> int:
-        idx = 0
-        for a in axes:
-            idx = idx * self.shape[a] + dev[a]
-        return idx
-
-    def group_size(self, axes) -> int:
-        self._check_axes(axes)
-        return int(np.prod([self.shape[a] for a in axes], dtype=np.int64))
+def _group_size(grid: Grid, axes) -> int:
+    _check_axes(grid, axes)
+    return grid.group_size(axes)
 
 
 def _split(x: np.ndarray, n: int, axis: int) -> list:
@@ -100,12 +76,12 @@ def _reduce(xs: list, kind: str, out_dtype) -> np.ndarray:
 
 def all_gather(values: dict, grid: Grid, axes, gather_axis: int) -> dict:
     return {
-        d: np.concatenate([values[m] for m in grid.group(d, axes)], axis=gather_axis) for d in grid.devices()
+        d: np.concatenate([values[m] for m in _group(grid, d, axes)], axis=gather_axis) for d in grid.devices()
     }
 
 
 def all_slice(values: dict, grid: Grid, axes, slice_axis: int) -> dict:
-    n = grid.group_size(axes)
+    n = _group_size(grid, axes)
     return {d: _split(values[d], n, slice_axis)[grid.in_group_index(d, axes)] for d in grid.devices()}
 
 
@@ -113,7 +89,7 @@ def all_reduce(values: dict, grid: Grid, axes, kind: str = "sum", out_dtype=None
     per_group = {}  # one reduction per group, shared by its members
     out = {}
     for d in grid.devices():
-        group = tuple(grid.group(d, axes))
+        group = tuple(_group(grid, d, axes))
         if group not in per_group:
             per_group[group] = _reduce([values[m] for m in group], kind, out_dtype)
         out[d] = per_group[group]
@@ -126,12 +102,12 @@ def reduce_scatter(values: dict, grid: Grid, axes, kind: str, scatter_axis: int,
 
 
 def all_to_all(values: dict, grid: Grid, axes, split_axis: int, concat_axis: int) -> dict:
-    n = grid.group_size(axes)
+    n = _group_size(grid, axes)
     chunks = {d: _split(values[d], n, split_axis) for d in grid.devices()}
     out = {}
     for d in grid.devices():
         me = grid.in_group_index(d, axes)
-        out[d] = np.concatenate([chunks[src][me] for src in grid.group(d, axes)], axis=concat_axis)
+        out[d] = np.concatenate([chunks[src][me] for src in _group(grid, d, axes)], axis=concat_axis)
     return out
 
 
@@ -184,7 +160,7 @@ def update_halo(values: dict, grid: Grid, split_axes: list, halo_sizes: list) ->
         if not axes:
             continue
         lo, hi = next(pairs)
-        n = grid.group_size(axes)
+        n = _group_size(grid, axes)
         cur = out
         out = {}
         for d in grid.devices():
@@ -192,7 +168,7 @@ def update_halo(values: dict, grid: Grid, split_axes: list, halo_sizes: list) ->
             size = x.shape[dim]
             if lo + hi >= size:
                 raise CollectiveError(f"halos {lo}+{hi} leave no core in dimension {dim} of size {size}")
-            group, p = grid.group(d, axes), grid.in_group_index(d, axes)
+            group, p = _group(grid, d, axes), grid.in_group_index(d, axes)
             index = [slice(None)] * x.ndim
             if lo and p > 0:
                 src = cur[group[p - 1]]

@@ -10,7 +10,7 @@ import numpy as np
 
 from autoshard.ir import ir
 from autoshard.sim import arith_ops, shard_ops, tensor_ops, tosa_ops  # noqa: F401  (register handlers)
-from autoshard.sim.collectives import Grid
+from autoshard.sharding.model import Grid
 from autoshard.sim.limits import DEFAULT_SIM_MEMORY_LIMIT, check_runs
 from autoshard.sim.registry import COLLECTIVE, LOCAL
 from autoshard.sim.values import SimError, check_input, coerce, resource_blobs
@@ -108,7 +108,7 @@ def _resolve_grid(module: ir.Module, fn, named: str | None = None) -> Grid | Non
         raise SimError(f"unknown grid @{name}", fn.location)
     if grids[name] is None:
         raise SimError(f"grid @{name} has a dynamic axis and cannot be simulated", fn.location)
-    return Grid(grids[name], name)
+    return Grid(name, grids[name])
 
 
 class _ModuleData:

@@ -24,7 +24,8 @@ from autoshard.ir import func, ir
 from autoshard.rules import rule_for
 from autoshard.rules.local import LocalBuilder, lower
 from autoshard.sharding import Sharding
-from autoshard.sharding.ir_convert import boundary_attrs
+from autoshard.sharding.collectives import COLLECTIVES
+from autoshard.sharding.ir_convert import boundary_attrs, collective_attributes
 from autoshard.sharding.reshard import ReshardError, plan_reshard
 from autoshard.transforms.base import Pass, PipelineState, register_pass
 from autoshard.transforms.common import (
@@ -49,9 +50,6 @@ class _Emitter:
     def __init__(self, grid):
         self.grid = grid
 
-    def _index(self, v: int):
-        return ir.IntegerAttr.get(ir.IndexType.get(), v)
-
     def reshard(self, value, shape, src: Sharding, dst: Sharding, loc):
         if src == dst:
             return value
@@ -62,23 +60,8 @@ class _Emitter:
         elem = ir.RankedTensorType(value.type).element_type
         for st in steps:
             out_type = _tensor_type(st.after.local_shape(self.grid, shape), elem)
-            attrs = {
-                "grid": ir.FlatSymbolRefAttr.get(self.grid.name),
-                "grid_axes": ir.DenseI16ArrayAttr.get(list(st.axes)),
-            }
-            if st.kind == "all_gather":
-                attrs["gather_axis"] = self._index(st.dim)
-            elif st.kind == "all_slice":
-                attrs["slice_axis"] = self._index(st.dim)
-            elif st.kind == "all_reduce":
-                attrs["reduction"] = ir.Attribute.parse(f"#shard<partial {st.reduction}>")
-            elif st.kind == "reduce_scatter":
-                attrs["reduction"] = ir.Attribute.parse(f"#shard<partial {st.reduction}>")
-                attrs["scatter_axis"] = self._index(st.dim)
-            elif st.kind == "all_to_all":
-                attrs["split_axis"] = self._index(st.dim)
-                attrs["concat_axis"] = self._index(st.concat_dim)
-            op = ir.Operation.create(f"shard.{st.kind}", results=[out_type], operands=[value], attributes=attrs, loc=loc)
+            op = ir.Operation.create(COLLECTIVES[st.kind].op_name, results=[out_type], operands=[value],
+                                     attributes=collective_attributes(self.grid, st), loc=loc)
             value = op.results[0]
         return value
 
