@@ -1,12 +1,13 @@
 """Baseline plans the report compares against, costed by the same model.
 
 Megatron (tensor parallelism on one grid axis, data parallelism on the rest):
-the matmuls of the function, in program order, alternate between splitting
-their output columns `n` and their contraction `k` on the largest grid axis
-(the column-split first layer feeds the row-split second one with no
-communication, and the second leaves a partial sum that one all_reduce or
-reduce_scatter finishes); every other grid axis splits the batch dimension
-(`batch` if it divides, otherwise `m`).
+the dense layers of the function (matmuls, and the 1x1 conv2d TFLite writes
+for them; rules.dense_roles names their factors), in program order,
+alternate between splitting their output features and their contraction on
+the largest grid axis (the column-split first layer feeds the row-split
+second one with no communication, and the second leaves a partial sum that
+one all_reduce or reduce_scatter finishes); every other grid axis splits the
+first batch-like factor it divides.
 
 Costing it needs no second solve: `megatron_cost` takes the problem already
 built for the autoshard plan, pins the matmul nodes to Megatron's strategies
@@ -23,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from autoshard.graph import FuncGraph
+from autoshard.rules import dense_roles
 from autoshard.solver import FORBIDDEN_COST, evaluate
 
 # Greedy sweeps over all nodes; each one can only lower the cost, and a plan
@@ -34,25 +36,26 @@ def megatron_filter(graph: FuncGraph):
     grid = graph.grid
     tp = max(range(grid.rank), key=lambda a: (grid.shape[a], a))
     dp = tuple(a for a in range(grid.rank) if a != tp and grid.shape[a] > 1)
-    matmuls = [op.id for op in graph.ops if op.name == "tosa.matmul"]
-    if not matmuls or grid.shape[tp] == 1:
+    layers = [op.id for op in graph.ops if dense_roles(op.name) is not None]
+    if not layers or grid.shape[tp] == 1:
         return None
 
-    def wanted(rule, index):
-        tp_factor = "n" if index % 2 == 0 else "k"
+    def wanted(op, rule, index):
+        columns, rows, batch_like = dense_roles(op.name)
         names = [f.name for f in rule.factors]
         out = {name: () for name in names}
-        out[tp_factor] = (tp,)
+        out[columns if index % 2 == 0 else rows] = (tp,)
         if dp:
             size = grid.group_size(dp)
-            batch = "batch" if rule.factors[names.index("batch")].size % size == 0 else "m"
-            out[batch] = dp
+            batch = next((b for b in batch_like if b in names and rule.factors[names.index(b)].size % size == 0), None)
+            if batch is not None:
+                out[batch] = dp
         return tuple(out[n] for n in names)
 
     def keep(op, rule, strategies):
-        if op.name != "tosa.matmul":
+        if op.id not in layers:
             return strategies
-        target = wanted(rule, matmuls.index(op.id))
+        target = wanted(op, rule, layers.index(op.id))
         chosen = [s for s in strategies if s == target]
         return chosen or strategies
 

@@ -4,4 +4,4 @@
 replicated and the tools list it)."""
 
 from autoshard.rules.factor import Factor, FactorRule, OpInfo, TensorInfo  # noqa: F401
-from autoshard.rules.tosa import RULES, rule_for  # noqa: F401
+from autoshard.rules.tosa import RULES, dense_roles, rule_for  # noqa: F401

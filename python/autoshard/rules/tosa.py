@@ -183,6 +183,19 @@ RULES: dict[str, Callable[[OpInfo], FactorRule | None]] = {
 }
 
 
+# Dense layers (for baselines such as Megatron): the factor names of the
+# output features, the contracted input features, and the batch-like
+# factors, major first.  TFLite writes a dense layer as a 1x1 conv2d.
+DENSE_LAYERS = {
+    "tosa.matmul": ("n", "k", ("batch", "m")),
+    "tosa.conv2d": ("oc", "ic", ("n", "oh", "ow")),
+}
+
+
+def dense_roles(name: str) -> tuple[str, str, tuple[str, ...]] | None:
+    return DENSE_LAYERS.get(name)
+
+
 def rule_for(op: OpInfo) -> FactorRule | None:
     fn = RULES.get(op.name)
     return fn(op) if fn else None
