@@ -1,6 +1,6 @@
-// The passes of one pipeline share autoshard's pipeline state, per module:
-// with --split-input-file every chunk is checked against its own original,
-// and autoshard-verify without autoshard-partition before it is an error.
+// The passes talk through the IR: with --split-input-file every chunk is
+// checked against the original autoshard-partition kept in it, and
+// autoshard-verify on a module autoshard-partition has not seen is an error.
 // RUN: %mlir-opt-autoshard %s --split-input-file --pass-pipeline='builtin.module(autoshard{grid=4},autoshard-partition,canonicalize,autoshard-verify)' | FileCheck %s
 // RUN: not %mlir-opt-autoshard %s --split-input-file --pass-pipeline='builtin.module(autoshard{grid=4},autoshard-verify)' 2>&1 | FileCheck %s --check-prefix=ALONE
 
@@ -9,8 +9,8 @@
 // CHECK: {{//[ ]-----}}
 // CHECK-LABEL: func.func @second
 // CHECK: tosa.matmul
-// ALONE: state.mlir:1:1: error: autoshard-verify needs autoshard-partition earlier in the same pipeline
-// ALONE: state.mlir:{{[0-9]+:[0-9]+}}: error: autoshard-verify needs autoshard-partition earlier in the same pipeline
+// ALONE: state.mlir:[[@LINE+3]]:1: error: @first has no original kept by autoshard-partition
+// ALONE: state.mlir:{{[0-9]+}}:1: error: @second has no original kept by autoshard-partition
 
 func.func @first(%x: tensor<8x8xf32>) -> tensor<8x8xf32> {
   %e = tosa.exp %x : (tensor<8x8xf32>) -> tensor<8x8xf32>
