@@ -107,6 +107,7 @@ class _Partitioner:
         self.emit = _Emitter(grid)
         self.replicated = Sharding(grid.name)
         self.env: dict[int, tuple] = {}  # value id -> (new ir.Value, its layout)
+        self.resharded: dict = {}  # (value id, annotation chain, layout) -> resharded ir.Value
         self.positions = {o.operation: i for i, o in enumerate(func_op.regions[0].blocks[0].operations)}
         self.result_layouts: list = []
 
@@ -135,10 +136,18 @@ class _Partitioner:
         t = self.graph.values[vid].tensor
         if t is None or cur is None:
             return value
+        # A value that several consumers need in the same layout, through the
+        # same annotations, is resharded once (the first consumer's
+        # collectives dominate the later ones in this straight-line block).
+        key = (vid, tuple(a.sharding for a in chain), target)
+        if key in self.resharded:
+            return self.resharded[key]
         for ann in chain:
             value = self.emit.reshard(value, t.shape, cur, ann.sharding, ann.loc)
             cur = ann.sharding
-        return self.emit.reshard(value, t.shape, cur, target, op.loc)
+        value = self.emit.reshard(value, t.shape, cur, target, op.loc)
+        self.resharded[key] = value
+        return value
 
     def _seen(self, op):
         """The layout each operand is annotated to reach the op with."""
