@@ -32,7 +32,9 @@ PS_PER_S = 1e12
 
 
 def to_ps(seconds: float) -> int:
-    return int(round(seconds * PS_PER_S))
+    # Clamped below FORBIDDEN_COST: an absurdly slow (but valid) cluster must
+    # not overflow the solver's integer costs or pass for a forbidden pair.
+    return min(int(round(min(seconds, 1e9) * PS_PER_S)), FORBIDDEN_COST - 1)
 
 
 @dataclass

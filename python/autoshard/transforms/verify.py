@@ -220,10 +220,13 @@ class VerifyPass(Pass):
                 tally = self._check(module, original, orig_func, func_op, name)
             state.reports.append(tally.line(name, self.rtol, self.atol))
 
-    def _wide_floats(self, inputs) -> bool:
+    def _wide_floats(self, ftype) -> bool:
         if self.precision != "auto":
             return self.precision == "f64"
-        floats = sum(x.size for x in inputs if isinstance(x, np.ndarray) and x.dtype.kind == "f")
+        floats = 0
+        for t in ftype.inputs:
+            if isinstance(t, ir.RankedTensorType) and t.has_static_shape and isinstance(t.element_type, ir.FloatType):
+                floats += int(np.prod(t.shape, dtype=object))
         return floats <= _WIDE_FLOATS_LIMIT
 
     def _check(self, module, original, orig_func, func_op, name) -> _Tally:
@@ -264,11 +267,11 @@ class VerifyPass(Pass):
         try:
             devices = 1 if grid is None else int(np.prod(grid.shape, dtype=object))
             limit = parse_bytes(self.sim_memory_limit, "sim-memory-limit")
-            check_runs([(original, orig_func, 1), (module, func_op, devices)], limit)
+            wide = self._wide_floats(ftype)
+            check_runs([(original, orig_func, 1), (module, func_op, devices)], limit, wide)
             domains = input_domains(orig_func)
             fills = domains.constants
             inputs = dyadic_inputs(ftype, self.seed, orig_func.location, domains.args)
-            wide = self._wide_floats(inputs)
             if grid is None:
                 run = {"fill_domains": fills, "wide_floats": wide, "memory_limit": limit}
                 expected = run_function(original, name, inputs, **run)
