@@ -157,6 +157,9 @@ def lower_to_llvm_guarded(module, source_name: str, where) -> str:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # the child: report through the file, never return
+            import faulthandler
+
+            faulthandler.disable()  # an abort is reported by the parent, not as a Python stack dump
             code = 0
             try:
                 result = {"text": lower_to_llvm(module, source_name)}
