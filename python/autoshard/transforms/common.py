@@ -170,9 +170,21 @@ def grid_or_error(grid, module) -> Grid:
     if grid is None:
         raise AutoshardError(
             "the module has no shard.grid; give one with the pass option grid=AxB (e.g. grid=2x4)",
-            module.operation.location,
+            _first_grid_user(module),
         )
     return grid
+
+
+def _first_grid_user(module):
+    """Where a missing grid shows: the first op naming a grid, else the
+    first function, else the module."""
+    funcs = functions(module)
+    for f in funcs:
+        for block in f.regions[0].blocks:
+            for op in block.operations:
+                if "grid" in op.operation.attributes:
+                    return op.operation.location
+    return funcs[0].location if funcs else module.operation.location
 
 
 __all__ = ["parse_bytes", "format_bytes", "resolve_grid", "functions", "find_grid", "grid_or_error"]

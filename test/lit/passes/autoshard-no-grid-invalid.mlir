@@ -6,8 +6,8 @@
 // BAD: error: invalid value '2xa' for option 'grid' of pass 'autoshard': grid shape '2xa' is not of the form 2x4
 // CONFLICT: autoshard-no-grid-invalid.mlir:[[@LINE+11]]:1: error: option grid=4 conflicts with the module's grid '@g' of shape 2x2
 
-// expected-error @below {{the module has no shard.grid; give one with the pass option grid=AxB}}
 module {
+  // expected-error @below {{the module has no shard.grid; give one with the pass option grid=AxB}}
   func.func @no_grid(%x: tensor<8xf32>) -> tensor<8xf32> {
     return %x : tensor<8xf32>
   }
