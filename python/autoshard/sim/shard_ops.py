@@ -20,6 +20,11 @@ def _sharding(op, args, dev):
     return None  # opaque layout description
 
 
+@local("shard.get_sharding")
+def _get_sharding(op, args, dev):
+    return None  # a layout description, like shard.sharding
+
+
 @local("shard.shard")
 def _shard(op, args, dev):
     # `shard.shard %x to %s [annotate_for_users]` only states a layout.
@@ -135,6 +140,7 @@ def _shift(op, values, grid):
 def _split_axes(op) -> list:
     # No Python class for #shard<axisarray[[0], []]>: read the printed form.
     m = re.search(r"axisarray(\[.*\])>", str(op.attributes["split_axes"]))
+    assert m is not None  # a #shard.sharding always prints its split axes so
     return ast.literal_eval(m.group(1))
 
 

@@ -25,7 +25,7 @@ from autoshard.rules import rule_for
 from autoshard.rules.local import LocalBuilder, lower
 from autoshard.sharding import Sharding
 from autoshard.sharding.collectives import COLLECTIVES
-from autoshard.sharding.ir_convert import boundary_attrs, collective_attributes
+from autoshard.sharding.ir_convert import boundary_attrs, build_sharding_op, collective_attributes
 from autoshard.sharding.reshard import ReshardError, plan_reshard
 from autoshard.transforms.base import Pass, PipelineState, register_pass
 from autoshard.transforms.common import (
@@ -214,6 +214,13 @@ class _Partitioner:
 
     def _op(self, op):
         grid = self.grid
+        if op.name == "shard.get_sharding":
+            # The operand's layout in the SPMD program, as upstream resolves it.
+            vid = op.operands[0]
+            chain = op.chains[0]
+            layout = chain[-1].sharding if chain else self.env[vid][1]
+            self.env[op.results[0]] = (build_sharding_op(layout or self.replicated, op.loc), None)
+            return
         rule, strat, layouts = self._plan(op)
         tensors = [self.graph.values[r].tensor for r in op.results]
         if rule is None:

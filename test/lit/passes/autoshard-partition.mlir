@@ -84,3 +84,19 @@ func.func @reshape(%x: tensor<4x8x16xf32>) -> tensor<32x16xf32> {
   %r0 = shard.shard %r to %s : tensor<32x16xf32>
   return %r0 : tensor<32x16xf32>
 }
+
+// -----
+
+// shard.get_sharding resolves to the operand's layout in the SPMD program.
+// CHECK-LABEL: func.func @return_sharding
+// CHECK-SAME: %arg0: tensor<1xf32>
+// CHECK: %[[S:.*]] = shard.sharding @g1 split_axes = {{\[\[}}0]] : !shard.sharding
+// CHECK: return %arg0, %[[S]] : tensor<1xf32>, !shard.sharding
+shard.grid @g1(shape = 2)
+func.func @return_sharding(%arg0: tensor<2xf32>) -> (tensor<2xf32>, !shard.sharding) {
+  %s = shard.sharding @g1 split_axes = [[0]] : !shard.sharding
+  %a = shard.shard %arg0 to %s : tensor<2xf32>
+  %r = shard.get_sharding %a : tensor<2xf32> -> !shard.sharding
+  %b = shard.shard %a to %s annotate_for_users : tensor<2xf32>
+  return %b, %r : tensor<2xf32>, !shard.sharding
+}
