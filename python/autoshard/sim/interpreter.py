@@ -34,6 +34,7 @@ class Device:
 
     def coords_on(self, name: str, op) -> tuple:
         _simulated_grid(self.grid, name, op)
+        assert self.coords is not None  # set whenever a grid is simulated
         return self.coords
 
 
@@ -47,7 +48,7 @@ def _simulated_grid(grid: Grid | None, name: str, op) -> Grid:
 
 
 def _module_grids(module: ir.Module) -> dict:
-    grids = {}
+    grids: dict[str, tuple[int, ...] | None] = {}
     for op in module.body.operations:
         op = op.operation
         if op.name == "shard.grid":

@@ -203,7 +203,7 @@ def resource_blobs(module_asm: str) -> dict:
 def _blob_array(raw: bytes, shape, elem, dtype, what, loc) -> np.ndarray:
     count = int(np.prod(shape))
     if isinstance(elem, ir.BF16Type):
-        src = np.dtype("<u2")
+        src: np.dtype = np.dtype("<u2")
     elif dtype.kind == "b":
         src = np.dtype(np.uint8)  # one byte per i1
     else:
@@ -290,7 +290,7 @@ def random_inputs(func_type_or_arg_types, seed: int) -> list:
     if isinstance(x, ir.TypeAttr):
         x = x.value
     types = list(x.inputs) if isinstance(x, ir.FunctionType) else list(x)
-    out = []
+    out: list = []
     for i, t in enumerate(types):
         rng = np.random.default_rng([seed, i])
         if isinstance(t, ir.RankedTensorType):

@@ -33,6 +33,7 @@ at this size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -172,7 +173,9 @@ class WindowModel:
         if peak_cap is not None:
             limit = peak_cap
         for members, fixed_load in self._memory_runs(load):
-            variables, coeffs = [], []
+            # Lists of arrays, then their concatenation.
+            variables: Any = []
+            coeffs: Any = []
             for p in members.tolist():
                 usage = core.usage[int(self.free[p])]
                 nz = usage > 0

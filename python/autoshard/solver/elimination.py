@@ -32,7 +32,7 @@ class CoreGraph:
         self.k = np.array([len(c) for c in core.costs], dtype=np.int64)
         self.edge_list = list(zip(core.eu.tolist(), core.ev.tolist()))
         self.mats = [m.astype(np.float64) for m in core.mats]
-        self.neighbours = [[] for _ in range(self.n)]  # (j, M_ij) with M_ij (k_i, k_j)
+        self.neighbours: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(self.n)]  # (j, M_ij) with M_ij (k_i, k_j)
         for (u, v), m in zip(self.edge_list, self.mats):
             self.neighbours[u].append((v, m))
             self.neighbours[v].append((u, m.T))
@@ -44,13 +44,13 @@ def eliminate(graph: CoreGraph, node_costs: list, edge_mats: list | None = None)
     `edge_mats` replaces the graph's edge matrices (a reparametrisation)."""
     n = graph.n
     cost = [c.copy() for c in node_costs]
-    adj = [dict() for _ in range(n)]
+    adj: list[dict[int, np.ndarray]] = [dict() for _ in range(n)]
     for (u, v), m in zip(graph.edge_list, graph.mats if edge_mats is None else edge_mats):
         adj[u][v] = m
         adj[v][u] = m.T
     removed = np.zeros(n, dtype=bool)
     choice = np.full(n, -1, dtype=np.int64)
-    records = []  # (v, cost_v, [(u, M_uv)]) for exact eliminations, or (v, s)
+    records: list[tuple] = []  # (v, cost_v, [(u, M_uv)]) for exact eliminations, or (v, s)
     low = [i for i in range(n) if len(adj[i]) <= 2]
     heap = [(-len(adj[i]), i) for i in range(n)]
     heapq.heapify(heap)

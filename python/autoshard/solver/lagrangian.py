@@ -65,7 +65,8 @@ class FirstAnswer:
         self.base = [c.astype(np.float64) for c in core.costs]
         self.price = _initial_price(core) if core.limit is not None else 0.0
         self.messages = MessagePassing(graph)
-        self.best, self.best_cost = None, np.inf
+        self.best: Assignment | None = None
+        self.best_cost: float = np.inf
         self.iterations = 0
         self.targeted = targeted
         self.weight = np.ones(len(core.costs))

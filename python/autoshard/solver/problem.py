@@ -14,6 +14,7 @@ trusts it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -74,12 +75,14 @@ class Problem:
     Compared and hashed by identity: two problems are the same object or
     different problems."""
 
+    # The constructor takes any sequences; __post_init__ stores the types
+    # named in the comments (hence Any: the field types differ in and out).
     name: str
-    intervals: np.ndarray  # (n, 2) int64, half-open [start, end)
-    costs: tuple  # per node, read-only int64 array of k_i costs
-    usages: tuple  # per node, read-only int64 array of k_i usages
-    edges: np.ndarray  # (m, 2) int64 node index pairs
-    edge_costs: tuple  # per edge, read-only int64 array of k_u * k_v costs
+    intervals: Any  # np.ndarray (n, 2) int64, half-open [start, end)
+    costs: Any  # tuple: per node, read-only int64 array of k_i costs
+    usages: Any  # tuple: per node, read-only int64 array of k_i usages
+    edges: Any  # np.ndarray (m, 2) int64 node index pairs
+    edge_costs: Any  # tuple: per edge, read-only int64 array of k_u * k_v costs
     usage_limit: int | None = None
     num_strategies: np.ndarray = field(init=False, repr=False)
 

@@ -325,6 +325,7 @@ def reduce(problem: Problem, should_stop=_never) -> Reduction:
 
 def _mark_memory_free(problem: Problem, g: _Graph, touched: set) -> None:
     """Mark nodes whose choice cannot change the usage at any binding time."""
+    assert problem.usage_limit is not None  # only called with a usage limit
     times, _ = _kept_time_points(problem, g, problem.usage_limit)
     iv = problem.intervals
     lo = np.searchsorted(times, iv[:, 0], side="left")

@@ -34,7 +34,7 @@ class MessagePassing:
         # neighbour, M oriented (k_i, k_j), is the neighbour later?). Slot 0
         # holds the message into the edge's first node, slot 1 into its second.
         self.messages = [[np.zeros(graph.k[u]), np.zeros(graph.k[v])] for u, v in self.edges]
-        self.incident = [[] for _ in range(n)]
+        self.incident: list[list[tuple]] = [[] for _ in range(n)]
         for e, ((u, v), m) in enumerate(zip(self.edges, graph.mats)):
             self.incident[u].append((self.messages[e], 0, v, m, v > u))
             self.incident[v].append((self.messages[e], 1, u, m.T, u > v))
@@ -54,6 +54,7 @@ class MessagePassing:
             for pair, slot, j, m, later in incident:
                 theta += pair[slot]
             if decode:
+                assert choice is not None
                 score = costs[i].copy()
                 for pair, slot, j, m, later in incident:
                     score += pair[slot] if later else m[:, choice[j]]
