@@ -9,6 +9,7 @@ annotations).  `shard.sharding` ops are read into Sharding values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from autoshard.diagnostics import AutoshardError
 from autoshard.ir import ir
@@ -33,7 +34,7 @@ class Annotation:
 class ValueNode:
     id: int
     tensor: TensorInfo | None
-    value: object  # the ir.Value
+    value: Any  # the ir.Value
     producer: int | None  # op id, None for block arguments
     arg_index: int | None = None
     users: list[tuple[int, int]] = field(default_factory=list)  # (op id, operand index)
@@ -43,7 +44,7 @@ class ValueNode:
 class OpNode:
     id: int
     info: OpInfo
-    op: object  # the ir.Operation
+    op: Any  # the ir.Operation
     operands: list[int]  # base value ids
     chains: list[tuple[Annotation, ...]]  # annotations between base value and this operand
     results: list[int]
@@ -59,7 +60,7 @@ class OpNode:
 
 @dataclass
 class FuncGraph:
-    func: object
+    func: Any  # func.FuncOp (the bindings are untyped)
     grid: Grid | None
     values: list[ValueNode]
     ops: list[OpNode]  # in program order; the terminator last
@@ -96,7 +97,7 @@ def tensor_info(t: ir.Type) -> TensorInfo | None:
 def _plain_attrs(op) -> tuple:
     """The op's integer and integer-array attributes as Python values (what
     rules read: transpose perms, reduction axis, ...)."""
-    out = []
+    out: list[tuple[str, Any]] = []
     for i in range(len(op.attributes)):
         na = op.attributes[i]
         attr = na.attr
@@ -168,6 +169,7 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
             t = tensor_info(src.type)
             if t is None:
                 raise AutoshardError("only ranked tensors can be sharded", op.location)
+            assert grid is not None  # sval is in shardings, so a shard.sharding op matched the grid
             check_against(sh, grid, t.shape, op.location)
             base, chain = by_value[src]
             ann = Annotation(sh, "annotate_for_users" in op.attributes, op.location)

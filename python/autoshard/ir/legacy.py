@@ -43,6 +43,7 @@ _RENAMES = (
 def _partial_attrs(kind: str | None, axes: str | None) -> str:
     if not kind:
         return ""
+    assert axes is not None  # a partial kind always comes with its axes
     axis_list = ", ".join(a.strip() for a in axes.split(",") if a.strip())
     return f' {{autoshard.partial_axes = array<i16: {axis_list}>, autoshard.partial_kind = "{kind}"}}'
 

@@ -21,9 +21,12 @@ shardings (a solver could only do better with the same pins).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from autoshard.graph import FuncGraph
+from autoshard.sharding import Grid
 from autoshard.rules import dense_roles
 from autoshard.solver import FORBIDDEN_COST, evaluate
 
@@ -33,7 +36,7 @@ _MAX_SWEEPS = 20
 
 
 def megatron_filter(graph: FuncGraph):
-    grid = graph.grid
+    grid = cast(Grid, graph.grid)  # planning needs a grid
     tp = max(range(grid.rank), key=lambda a: (grid.shape[a], a))
     dp = tuple(a for a in range(grid.rank) if a != tp and grid.shape[a] > 1)
     layers = [op.id for op in graph.ops if dense_roles(op.name) is not None]
@@ -41,9 +44,11 @@ def megatron_filter(graph: FuncGraph):
         return None
 
     def wanted(op, rule, index):
-        columns, rows, batch_like = dense_roles(op.name)
+        roles = dense_roles(op.name)
+        assert roles is not None  # only called for the ops in `layers`
+        columns, rows, batch_like = roles
         names = [f.name for f in rule.factors]
-        out = {name: () for name in names}
+        out: dict[str, tuple[int, ...]] = {name: () for name in names}
         out[columns if index % 2 == 0 else rows] = (tp,)
         if dp:
             size = grid.group_size(dp)

@@ -19,13 +19,14 @@ Costs are integer picoseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from autoshard.cost import CostModel
 from autoshard.graph import FuncGraph
 from autoshard.rules import FactorRule, rule_for
 from autoshard.rules.tosa import source as source_rule
 from autoshard.rules.factor import OpInfo, numel
-from autoshard.sharding import Sharding
+from autoshard.sharding import Grid, Sharding
 from autoshard.solver import FORBIDDEN_COST, Problem, Solution
 
 PS_PER_S = 1e12
@@ -43,7 +44,7 @@ class PNode:
     sharding of the value it produces and the cost in seconds."""
 
     kind: str  # arg | op | annotation | return
-    ref: object  # value id | op id | (value id, chain index key) | operand index of return
+    ref: Any  # value id | op id | (value id, chain index key) | operand index of return
     results: list[list[Sharding]]  # per strategy: sharding of each tensor result (one for non-ops)
     costs: list[float]
     usages: list[int]
@@ -77,6 +78,7 @@ class Plan:
 def _layouts(grid, tensor) -> list[Sharding]:
     """Every non-partial layout of a tensor: the `source` rule's strategies."""
     rule = source_rule(OpInfo("layout", (), (tensor,)))
+    assert rule is not None  # a tensor always has a source rule
     return [rule.result_sharding(grid, s) for s in rule.strategies(grid)]
 
 
@@ -120,10 +122,10 @@ def build_problem(graph: FuncGraph, model: CostModel, usage_limit: int | None,
                   strategy_filter=None) -> PlanProblem:
     """`strategy_filter(op_node, rule, strategies) -> strategies` restricts op
     strategies (used for baseline plans such as Megatron)."""
-    grid = graph.grid
+    grid = cast(Grid, graph.grid)  # planning needs a grid (the cost model has one)
     ops = graph.ops
     T = len(ops) + 1
-    last_use = {}
+    last_use: dict[int, int] = {}
     for op in ops:
         for b in op.operands:
             last_use[b] = max(last_use.get(b, 0), op.id + 1)
@@ -148,10 +150,12 @@ def build_problem(graph: FuncGraph, model: CostModel, usage_limit: int | None,
     for op in ops:
         if op is graph.return_op:
             continue
-        tensors = [(k, graph.values[r]) for k, r in enumerate(op.results) if graph.values[r].tensor is not None]
+        # Any: ValueNode.tensor is Optional, but these values have one.
+        tensors: list[tuple[int, Any]] = [(k, graph.values[r]) for k, r in enumerate(op.results) if graph.values[r].tensor is not None]
         if not tensors:
             continue
         rule = op_rule(op)
+        strategies: list[Any]
         if rule is None:
             unruled.append(op)
             strategies = [None]

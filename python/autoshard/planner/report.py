@@ -24,11 +24,13 @@ Everything is deterministic except `solver.seconds` (the wall clock).
 from __future__ import annotations
 
 from math import prod
+from typing import cast
 
 from autoshard.cost.model import collective_cost
 from autoshard.diagnostics import source_loc
 from autoshard.planner.builder import PS_PER_S, Plan, PlanProblem, operand_requirement
 from autoshard.planner.report_graph import PlanGraph
+from autoshard.sharding import Grid
 from autoshard.sharding.reshard import plan_reshard
 from autoshard.solver import evaluate
 from autoshard.units import format_bytes
@@ -74,7 +76,7 @@ def edge_costs_into(pp: PlanProblem, choice) -> dict[int, int]:
 
 
 def _node_rows(pp: PlanProblem, choice, into) -> list[dict]:
-    graph, grid = pp.graph, pp.graph.grid
+    graph, grid = pp.graph, cast(Grid, pp.graph.grid)  # a plan is made on a grid
     rows = []
     for idx, node in enumerate(pp.nodes):
         j = choice[idx]
@@ -90,6 +92,7 @@ def _node_rows(pp: PlanProblem, choice, into) -> list[dict]:
         elif node.kind == "arg":
             name, loc, strategy = f"arg #{graph.values[node.ref].arg_index}", None, "layout"
         else:
+            assert graph.return_op is not None  # a return node comes from the return op
             name, loc, strategy = f"return #{node.ref}", source_loc(graph.return_op.loc), "layout"
             operands = [str(node.results[j][0])]
         rows.append({
@@ -111,7 +114,7 @@ def _dataflow(pp: PlanProblem, choice) -> tuple[list[dict], list[dict]]:
     """(edges, collectives): every producer -> consumer tensor edge of the
     plan, and the collectives each one needs (the steps the cost model
     charges and autoshard-partition emits)."""
-    grid, cluster = pp.graph.grid, pp.model.cluster
+    grid, cluster = cast(Grid, pp.graph.grid), pp.model.cluster  # a plan is made on a grid
     edges: list[dict] = []
     collectives: list[dict] = []
     for (u, v), feeds in sorted(pp.edges.items()):
@@ -138,7 +141,7 @@ def _dataflow(pp: PlanProblem, choice) -> tuple[list[dict], list[dict]]:
 
 
 def plan_data(pp: PlanProblem, plan: Plan, budget: int | None, baselines: dict) -> dict:
-    graph, grid = pp.graph, pp.graph.grid
+    graph, grid = pp.graph, cast(Grid, pp.graph.grid)  # a plan is made on a grid
     choice = list(plan.node_choice)
     into = edge_costs_into(pp, choice)
     cost, peak = evaluate(pp.problem, choice)

@@ -138,7 +138,7 @@ def _layout(g: PlanGraph, top: float) -> tuple[dict[int, _Placed], float, float]
     placed: dict[int, _Placed] = {}
     width = 0.0
     for r in sorted(rows):
-        x = _MARGIN
+        x: float = _MARGIN
         y = top + r * (_NODE_H + _ROW_GAP)
         for n in rows[r]:
             w = _CHAR_W * max(len(n.label), len(n.sharding)) + 16

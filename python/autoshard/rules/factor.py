@@ -157,7 +157,9 @@ class FactorRule:
 
     def halo(self, grid: Grid, strat: Strategy, w: Window) -> tuple[int, int] | None:
         """The halo window `w` needs under `strat` (see Window.halo)."""
-        in_size = self.operand_shapes[w.operand][w.dim]
+        shape = self.operand_shapes[w.operand]
+        assert shape is not None  # a window reads a ranked operand
+        in_size = shape[w.dim]
         return w.halo(in_size, self.factors[w.factor].size, grid.group_size(strat[w.factor]))
 
     def output_only_factors(self) -> tuple[int, ...]:

@@ -144,7 +144,9 @@ def _with_halos(b: LocalBuilder, rule: FactorRule, strat, x, pad_value, attrs, p
         axes = strat[w.factor]
         if not axes:
             continue
-        lo, hi = rule.halo(b.grid, strat, w)
+        halo = rule.halo(b.grid, strat, w)
+        assert halo is not None  # the rule accepted strat (FactorRule.valid checks every halo)
+        lo, hi = halo
         hi_pad = max(hi, 0)
         if lo or hi_pad:
             rank = len(_shape(x.type))

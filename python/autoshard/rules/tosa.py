@@ -35,7 +35,7 @@ def elementwise(op: OpInfo) -> FactorRule | None:
         return None
     n_data = _DATA_OPERANDS.get(op.name.removeprefix("tosa."), len(op.operands))
     factors = tuple(Factor(f"d{d}", s) for d, s in enumerate(out.shape))
-    operands = []
+    operands: list[tuple[int | None, ...] | None] = []
     for i, t in enumerate(op.operands):
         if i >= n_data or t is None or len(t.shape) != len(out.shape):
             operands.append(None)
@@ -72,7 +72,7 @@ def transpose(op: OpInfo) -> FactorRule | None:
     if out is None or x is None or perms is None or len(perms) != len(out.shape):
         return None
     factors = tuple(Factor(f"d{d}", s) for d, s in enumerate(out.shape))
-    operand = [None] * len(x.shape)
+    operand: list[int | None] = [None] * len(x.shape)
     for d, p in enumerate(perms):
         operand[p] = d
     return FactorRule(factors, (tuple(operand),), (tuple(range(len(out.shape))),), 0)
@@ -128,7 +128,9 @@ def reshape(op: OpInfo) -> FactorRule | None:
     groups = _reshape_groups(x.shape, out.shape)
     if groups is None:
         return None
-    factors, operand, result = [], [None] * len(x.shape), [None] * len(out.shape)
+    factors: list[Factor] = []
+    operand: list[int | None] = [None] * len(x.shape)
+    result: list[int | None] = [None] * len(out.shape)
     for ia, jb in groups:
         i0 = next((i for i in ia if x.shape[i] > 1), None)
         j0 = next((j for j in jb if out.shape[j] > 1), None)

@@ -27,7 +27,9 @@ def _spatial(op: OpInfo, x, out, kernel, n_spatial, first_factor, *, dilation=No
     dil = dilation or _ints(op, "dilation", n_spatial) or (1,) * n_spatial
     if stride is None or pad is None:
         return None
-    factors, windows, dims = [], [], []
+    factors: list[Factor] = []
+    windows: list[Window] = []
+    dims: list[int | None] = []
     for i in range(n_spatial):
         lo, hi = pad[2 * i], pad[2 * i + 1]
         if pad_ok is not None and not pad_ok(lo, hi):

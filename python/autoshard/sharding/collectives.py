@@ -18,14 +18,14 @@ B_in / B_out the bytes per device before / after (ring algorithms):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
 class Collective:
     op_name: str
     # step -> {attribute name: (kind, value)}, kind "index" or "reduction"
-    attributes: Callable[[object], dict]
+    attributes: Callable[[Any], dict]  # takes a reshard Step
     # (n, link, bytes_in, bytes_out, memory_bandwidth) -> seconds
     cost: Callable[[int, object, int, int, float], float]
 

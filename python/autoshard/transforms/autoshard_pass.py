@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ class AutoshardPass(Pass):
         default = grid_or_error(resolve_grid(module, self.grid, create=True), module)
         for func_op in entry_functions(module, state):
             grid = function_grid(module, func_op, default)
+            assert grid is not None  # default is a grid (grid_or_error)
             model = CostModel(cluster, grid)
             graph = build_graph(func_op, grid)
             check_tensor_sizes(graph)
@@ -132,7 +134,7 @@ def _progress(state: PipelineState, func_name: str):
         yield lambda message: None
         return
     start = time.monotonic()
-    last = {"line": "building the problem", "at": start}
+    last: dict[str, Any] = {"line": "building the problem", "at": start}
     lock = threading.Lock()
     stop = threading.Event()
 

@@ -23,7 +23,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar
 
-from autoshard.diagnostics import AutoshardError
+from autoshard.diagnostics import AutoshardError, SourceLoc
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Diagnostic:
 
     severity: str
     message: str
-    loc: object = None  # SourceLoc or None
+    loc: SourceLoc | None = None
 
 
 @dataclass
@@ -52,7 +52,7 @@ class PipelineState:
     reports: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     on_diagnostic: Callable[[Diagnostic], None] | None = None
-    on_progress: Callable[[str], None] | None = None
+    on_progress: Callable[[str], object] | None = None
 
     def warn(self, message: str, loc=None) -> None:
         from autoshard.diagnostics import source_loc

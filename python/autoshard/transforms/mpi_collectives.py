@@ -112,7 +112,7 @@ def memref_type(shape, elem: str, dynamic_offset: bool = False) -> str:
 class _Body:
     """Lines of one function body with fresh SSA names and cached constants."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.const_lines: list[str] = []  # first in the body: they dominate every loop
         self.lines: list[str] = []
         self.count = 0
@@ -399,6 +399,7 @@ class _Lowering:
 
     def all_gather(self, x: str) -> str:
         c, b, n = self.c, self.b, self.n
+        assert c.axis is not None
         self.position(with_comm=True)
         e = prod(c.in_shape)
         total = n * e
@@ -411,6 +412,7 @@ class _Lowering:
 
     def reduce_scatter(self, x: str) -> str:
         c, b, n = self.c, self.b, self.n
+        assert c.axis is not None
         self.position(with_comm=True)
         total = prod(c.in_shape)
         e = total // n
@@ -448,6 +450,7 @@ class _Lowering:
 
     def all_to_all(self, x: str) -> str:
         c, b, n = self.c, self.b, self.n
+        assert c.axis is not None and c.concat_axis is not None
         self.position(with_comm=True)
         total = prod(c.in_shape)
         e = total // n
@@ -555,6 +558,7 @@ class _Lowering:
 
     def all_slice(self, x: str) -> str:
         c, b = self.c, self.b
+        assert c.axis is not None
         self.position(with_comm=False)
         off = b.mul(self.p, b.index(c.out_shape[c.axis]))
         offs, sizes, strides = _slice_text(c.in_shape, c.axis, off, c.out_shape)

@@ -100,7 +100,7 @@ def _attributes(op) -> dict:
 class _Partitioner:
     """Builds the SPMD twin of one function next to it, op by op."""
 
-    def __init__(self, func_op, grid):
+    def __init__(self, func_op, grid) -> None:
         self.func_op = func_op
         self.grid = grid
         self.graph = build_graph(func_op, grid)
@@ -113,7 +113,8 @@ class _Partitioner:
 
     # -- layouts ---------------------------------------------------------------
     def _arg_layouts(self):
-        layouts, types = [], []
+        layouts: list = []
+        types: list = []
         for v in self.graph.values:
             if v.producer is not None:
                 continue
@@ -151,7 +152,7 @@ class _Partitioner:
 
     def _seen(self, op):
         """The layout each operand is annotated to reach the op with."""
-        out = []
+        out: list = []
         for vid, chain in zip(op.operands, op.chains):
             if self.graph.values[vid].tensor is None:
                 out.append(None)

@@ -70,7 +70,7 @@ def collectives(module) -> list:
 
 def collectives_by_function(module) -> list:
     """(function name, collective) in the order of `collectives`."""
-    out = []
+    out: list = []
     for f in functions(module):
         ops: list = []
         _walk(f.operation, ops)

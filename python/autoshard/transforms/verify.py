@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -265,7 +266,7 @@ class VerifyPass(Pass):
                 tally.intermediates += 1
 
         try:
-            devices = 1 if grid is None else int(np.prod(grid.shape, dtype=object))
+            devices: Any = 1 if grid is None else int(np.prod(grid.shape, dtype=object))
             limit = parse_bytes(self.sim_memory_limit, "sim-memory-limit")
             wide = self._wide_floats(ftype)
             check_runs([(original, orig_func, 1), (module, func_op, devices)], limit, wide)
@@ -273,7 +274,7 @@ class VerifyPass(Pass):
             fills = domains.constants
             inputs = dyadic_inputs(ftype, self.seed, orig_func.location, domains.args)
             if grid is None:
-                run = {"fill_domains": fills, "wide_floats": wide, "memory_limit": limit}
+                run: dict[str, Any] = {"fill_domains": fills, "wide_floats": wide, "memory_limit": limit}
                 expected = run_function(original, name, inputs, **run)
                 got = run_function(module, name, inputs, **run)
                 outputs = {(): got}
@@ -363,7 +364,8 @@ def _correspondence(orig_func, func_op, grid) -> list:
         return []
 
     def unique_positions(f) -> dict:
-        where, count = {}, {}
+        where: dict = {}
+        count: dict = {}
         for i, op in enumerate(f.regions[0].blocks[0].operations):
             key = (op.operation.name, str(op.operation.location))
             where[key] = i
