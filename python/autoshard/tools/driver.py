@@ -48,7 +48,7 @@ from autoshard.tools.pipeline import ANY_ANCHOR, FUNC_ANCHOR, MODULE_ANCHOR, Nes
 from autoshard.tools.render import SourceFiles, render
 from autoshard.tools.split import OUTPUT_SEPARATOR, Chunk, near_misses, split_input
 from autoshard.tools.verify_diagnostics import DiagnosticVerifier
-from autoshard.transforms.base import ModuleView
+from autoshard.transforms.base import ModuleView, Pass
 
 # mlir-opt turns this note off under --verify-diagnostics
 # (`printOpOnDiagnostic(false)`), so tests need not expect it.
@@ -108,7 +108,7 @@ class PythonStep:
     (`builtin.module(builtin.module(autoshard))`, `any(...)`), on every
     `builtin.module` its anchors select."""
 
-    pass_: object
+    pass_: Pass
     root: str | None  # None: the input's top-level op, whatever it is
     nesting: tuple[str, ...] = ()  # anchors below the root
 
@@ -312,7 +312,7 @@ class OptConfig:
     # Where a command-line run shows things as they happen (both take one
     # line of text): progress lines, and warnings rendered when a pass emits
     # them (not with verify_diagnostics, which must see them all first).
-    progress: Callable[[str], None] | None = None
+    progress: Callable[[str], object] | None = None
     live_stderr: Callable[[str], None] | None = None
     no_implicit_module: bool = False
     print_generic: bool = False  # --mlir-print-op-generic

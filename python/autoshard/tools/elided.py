@@ -36,6 +36,7 @@ def fill_elided_constants(module, fill_domains: dict) -> int:
     for op in candidates:
         attr = op.attributes["values"]
         key = fill_key(attr)
+        assert key is not None  # candidates all have a fill key
         name = key[len("dense_resource<") : key.index(">")]
         if name != "__elided__" and name in blobs:
             continue  # real data, already in the module

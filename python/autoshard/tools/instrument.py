@@ -20,7 +20,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 _RULE = "===" + "-" * 73 + "==="
 _TIMING_LINE = re.compile(r"^\s+(\d+\.\d+) \(\s*[\d.]+%\)  (.*)$")
@@ -175,7 +175,7 @@ def _split_reports(text: str) -> tuple[str, list[str], list[str]]:
 
 
 @contextmanager
-def captured_stderr_fd():
+def captured_stderr_fd() -> Iterator[list[str]]:
     """Captures what native code writes to file descriptor 2 (MLIR's
     llvm::errs()); yields a list that holds the text afterwards."""
     result: list[str] = []

@@ -25,6 +25,7 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def _mpich_file(file_name: str) -> Path | None:
     dist = metadata.distribution("mpich")
     for f in files:
         if Path(str(f)).name == file_name:
-            return Path(dist.locate_file(f)).resolve()
+            return Path(str(dist.locate_file(f))).resolve()  # str(): typeshed types it as a SimplePath
     return None
 
 
@@ -162,7 +163,7 @@ def lower_to_llvm_guarded(module, source_name: str, where) -> str:
             faulthandler.disable()  # an abort is reported by the parent, not as a Python stack dump
             code = 0
             try:
-                result = {"text": lower_to_llvm(module, source_name)}
+                result: dict[str, Any] = {"text": lower_to_llvm(module, source_name)}
             except AutoshardError as err:
                 loc = err.loc
                 result = {"error": err.message, "loc": [loc.file, loc.line, loc.col] if loc else None}

@@ -184,6 +184,7 @@ def _load_plugin(path: str) -> None:
     module = importlib.util.module_from_spec(spec)
     # dataclasses (every Pass is one) look their module up in sys.modules.
     sys.modules[module_name] = module
+    assert spec.loader is not None  # a spec for a source file always has one
     try:
         spec.loader.exec_module(module)
     except Exception as err:  # the plugin's own bug, reported as a user error
@@ -382,7 +383,7 @@ def _open(path: str | None, outputs: contextlib.ExitStack) -> OutputFile | str |
     return outputs.enter_context(OutputFile(path))
 
 
-def _emit(output: str, where: OutputFile | str, ok: bool, stdout) -> None:
+def _emit(output: str, where: OutputFile | str | None, ok: bool, stdout) -> None:
     # Like mlir-opt: stdout gets whatever succeeded (with --split-input-file,
     # the good chunks), a file only a complete successful result.
     if where == "-":
@@ -407,7 +408,7 @@ def _emit_reports(reports: list[str], where: OutputFile | str | None, ok: bool, 
         where.keep()
 
 
-def _emit_graph(reports: list[str], where: OutputFile | str | None, fmt: str | None, ok: bool) -> None:
+def _emit_graph(reports: list, where: OutputFile | str | None, fmt: str | None, ok: bool) -> None:
     if not ok or not isinstance(where, OutputFile):
         return
     graphs = [r.graph for r in reports if getattr(r, "graph", None) is not None]

@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -126,7 +127,8 @@ def model_bytes(c) -> float:
         row = math.prod(c.in_shape) * isz
         return sum(model.halo_cost(axes, lo * row // c.in_shape[dim], hi * row // c.in_shape[dim])
                    for dim, axes, lo, hi in c.halos)
-    step = SimpleNamespace(kind=c.kind, axes=c.axes, before=_Local(c.in_shape), after=_Local(c.out_shape))
+    # A duck-typed stand-in for a reshard Step.
+    step: Any = SimpleNamespace(kind=c.kind, axes=c.axes, before=_Local(c.in_shape), after=_Local(c.out_shape))
     return collective_cost(cluster, grid, step, None, MPI_ELEMENT_TYPES[c.elem])
 
 

@@ -167,7 +167,7 @@ def _run(argv) -> int:
         return _fail(str(err))
     start = _STARTED if argv is None else time.monotonic()
     phase = "while reading the problem"
-    fallback = []  # the greedy answer, reported if the hard deadline cuts the search
+    fallback: list = []  # the greedy answer, reported if the hard deadline cuts the search
     try:
         with _hard_deadline(start + args.time_limit + _grace(args.time_limit) - time.monotonic()):
             try:

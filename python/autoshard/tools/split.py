@@ -48,7 +48,7 @@ def _advance(text: str, start: int, end: int, line: int, col: int) -> tuple[int,
 def near_misses(text: str) -> list[tuple[int, int]]:
     """line:col of the last dash of each near-miss marker (mlir-opt warns
     "near miss with file split marker" there)."""
-    found = []
+    found: list[tuple[int, int]] = []
     for lineno, line in enumerate(text.split("\n"), start=1):
         found.extend((lineno, m.end()) for m in _NEAR_MISS.finditer(line))
     return found
