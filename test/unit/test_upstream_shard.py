@@ -19,7 +19,10 @@ spec.loader.exec_module(bench)
 
 # What docs/ops.md ("Shard dialect input") lists as not supported yet.
 UNSUPPORTED = (
-    "has regions; ops with regions are not supported yet",
+    "ops with regions other than linalg structured ops are not supported",
+    # Invalid in upstream's own test (forward-backward-sharding-propagation.mlir splits on
+    # axis 1 of a rank-1 grid; upstream's verifier does not check it): a located error.
+    "is out of range for grid",
     "'halo_sizes' in shardings is not supported",
     "'sharded_dims_offsets' in shardings is not supported",
     "has a dynamic axis",

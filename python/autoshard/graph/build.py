@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autoshard.diagnostics import AutoshardError
+from autoshard.graph.structured import structured_info
 from autoshard.ir import ir
+from autoshard.ir.linalg import is_structured
 from autoshard.rules import OpInfo, TensorInfo
 from autoshard.sharding import Grid, Sharding
 from autoshard.sharding.ir_convert import check_against, grid_from_op, sharding_from_op
@@ -152,8 +154,12 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
     for op in block.operations:
         op = op.operation
         name = op.name
+        structured = None
         if len(op.regions) and any(len(r.blocks) for r in op.regions):
-            raise AutoshardError(f"'{name}' has regions; ops with regions are not supported yet", op.location)
+            if not is_structured(op):
+                raise AutoshardError(f"'{name}' has regions; ops with regions other than linalg structured "
+                                     "ops are not supported (docs/ops.md)", op.location)
+            structured = structured_info(op)
         if name == "shard.sharding":
             sh = sharding_from_op(op)
             if grid is None or sh.grid != grid.name:
@@ -188,6 +194,7 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
             tuple(tensor_info(r.type) for r in op.results),
             _plain_attrs(op),
             tuple(_const_shape_value(v) for v in op.operands),
+            structured,
         )
         node = OpNode(len(ops), info, op, operands, chains, [])
         for k, b in enumerate(operands):

@@ -203,17 +203,23 @@ def _parse_implicit_module(text: str, source_name: str) -> "ir.Module":
     return module
 
 
+_ALIAS = re.compile(r"\s*[#!][\w.$-]+\s*=")
+
+
 def _wrap_in_module(text: str) -> str | None:
     """`text` inside `module { ... }`, the opening brace placed on a
-    blank/comment line before the first code line; None if there is none."""
+    blank/comment line before the first code line; None if there is none.
+    Attribute and type aliases (`#map = ...`) stay outside the module."""
     lines = text.split("\n")
     first_code = next(
-        (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("//")),
+        (i for i, line in enumerate(lines)
+         if line.strip() and not line.lstrip().startswith("//") and not _ALIAS.match(line)),
         len(lines),
     )
     if first_code == 0:
         return None
-    lines[first_code - 1] = "module {" + lines[first_code - 1]
+    before = lines[first_code - 1]
+    lines[first_code - 1] = before + " module {" if _ALIAS.match(before) else "module {" + before
     return "\n".join(lines) + "\n}"
 
 

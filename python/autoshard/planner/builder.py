@@ -101,10 +101,11 @@ def op_cost(model: CostModel, rule: FactorRule, strat, operand_tensors, result_t
     grid = model.grid
     traffic = 0
     for k, t in enumerate(operand_tensors):
-        if t is not None:
+        if t is not None and rule.reads(k):
             traffic += model.local_bytes(t.shape, t.itemsize, operand_requirement(rule, grid, strat, k))
     for t, sh in zip(result_tensors, result_shardings):
-        traffic += model.local_bytes(t.shape, t.itemsize, sh)
+        if rule.writes_results:
+            traffic += model.local_bytes(t.shape, t.itemsize, sh)
     cost = model.compute_cost(rule.flops, rule.shards(grid, strat), traffic)
     for w in rule.windows:
         axes = strat[w.factor]

@@ -57,6 +57,31 @@ class TensorInfo:
 
 
 @dataclass(frozen=True)
+class StructuredInfo:
+    """A linalg structured op, as the IR states it (read by graph/build.py
+    with ir/linalg.py; what it means for sharding is rules/linalg.py's).
+
+    `maps[k]` gives, per dimension of operand k (ins, then outs), the loop
+    it is indexed by, or None for a constant or non-trivial expression;
+    `expression_loops` are the loops read inside such expressions.  `body`
+    is the region: (name, operand refs, extra) per op, refs ("arg", i),
+    ("op", j) or ("outer", None); `yielded` the refs the region yields.
+    `init_fills[i]` is the constant a `linalg.fill` gave output i's init,
+    if so; `fused_fill` says that this op is a `linalg.fill` whose result
+    only initialises structured ops (their accumulator start)."""
+
+    n_inputs: int
+    maps: tuple[tuple[int | None, ...], ...]
+    loop_sizes: tuple[int, ...]
+    iterators: tuple[str, ...]
+    expression_loops: frozenset[int]
+    body: tuple[tuple[str, tuple[tuple[str, int | None], ...], object], ...]
+    yielded: tuple[tuple[str, int | None], ...]
+    init_fills: tuple[object, ...] = ()
+    fused_fill: bool = False
+
+
+@dataclass(frozen=True)
 class OpInfo:
     """What a rule may look at: MLIR-free."""
 
@@ -67,6 +92,7 @@ class OpInfo:
     # Per operand: the values of a constant shape operand (tosa.const_shape:
     # slice starts, pad amounts, tile multiples), else None.
     shape_values: tuple[tuple[int, ...] | None, ...] = ()
+    structured: StructuredInfo | None = None  # linalg structured ops
 
     def attr(self, key, default=None):
         return dict(self.attrs).get(key, default)
@@ -125,6 +151,15 @@ class FactorRule:
     flops: int
     windows: tuple[Window, ...] = ()
     operand_shapes: tuple[tuple[int, ...] | None, ...] = ()  # for windows: operand sizes
+    # The bytes the op moves (the roofline's traffic): the operands it reads
+    # (None: all of them) and whether it writes its results.  A linalg init
+    # that the body never reads, or a fill folded into its consumers, moves
+    # nothing.
+    read_operands: tuple[int, ...] | None = None
+    writes_results: bool = True
+
+    def reads(self, k: int) -> bool:
+        return self.read_operands is None or k in self.read_operands
 
     # -- strategy enumeration -------------------------------------------------
     def strategies(self, grid: Grid) -> list[Strategy]:

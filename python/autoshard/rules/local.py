@@ -14,6 +14,8 @@ op on local shapes; this module holds the ops that need more:
 - a split contraction that also adds a bias (convolutions) adds it on the
   devices at coordinate 0 of the reduced axes only, so the partial sums
   still add up to one bias;
+- a linalg structured op is cloned with its region onto local operands; a
+  split sum or product reduction masks its init the same way;
 - an output-only factor (slice, pad, concat, tile, reverse along a split
   dimension) takes the device's block of the result at an offset computed
   from its grid position (`shard.process_multi_index`, `arith`,
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from autoshard.ir import ir
 from autoshard.rules.factor import FactorRule
+from autoshard.rules.linalg import IDENTITY
 
 _DYNAMIC = -9223372036854775808  # ShapedType::kDynamic in static_offsets
 
@@ -31,9 +34,10 @@ _DYNAMIC = -9223372036854775808  # ShapedType::kDynamic in static_offsets
 class LocalBuilder:
     """Creates the ops of a local computation at the current insertion point."""
 
-    def __init__(self, grid, loc):
+    def __init__(self, grid, loc, source=None):
         self.grid = grid
         self.loc = loc
+        self.source = source  # the op being lowered (linalg ops are cloned with their region)
 
     def _create(self, name, results, operands, attributes):
         return ir.Operation.create(name, results=results, operands=operands, attributes=attributes, loc=self.loc)
@@ -105,14 +109,27 @@ class LocalBuilder:
         }
         return self._create("shard.update_halo", [x.type], [x], attrs).results[0]
 
-    def first_on_axes(self, axes) -> ir.Value:
-        """A tensor<1xi1>: true on the devices at coordinate 0 of `axes`."""
+    def is_first_on_axes(self, axes) -> ir.Value:
+        """An i1: true on the devices at coordinate 0 of `axes`."""
         lin = self.linear_index(axes)
         i1 = ir.IntegerType.get_signless(1)
         pred = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), 0)  # eq
-        eq = self._create("arith.cmpi", [i1], [lin, self.index(0)], {"predicate": pred}).results[0]
-        t = ir.RankedTensorType.get([1], i1)
-        return self._create("tensor.from_elements", [t], [eq], {}).results[0]
+        return self._create("arith.cmpi", [i1], [lin, self.index(0)], {"predicate": pred}).results[0]
+
+    def first_on_axes(self, axes) -> ir.Value:
+        """A tensor<1xi1>: true on the devices at coordinate 0 of `axes`."""
+        t = ir.RankedTensorType.get([1], ir.IntegerType.get_signless(1))
+        return self._create("tensor.from_elements", [t], [self.is_first_on_axes(axes)], {}).results[0]
+
+    def clone_source(self, operands, result_types) -> list:
+        """The op being lowered, region and attributes unchanged, on
+        `operands` with `result_types` (local shapes)."""
+        new = self.source.clone()
+        for i, v in enumerate(operands):
+            new.operands[i] = v
+        for r, t in zip(new.results, result_types):
+            r.set_type(t)
+        return list(new.results)
 
     def select(self, cond, a, b) -> ir.Value:
         return self._create("tosa.select", [a.type], [cond, a, b], {}).results[0]
@@ -200,6 +217,34 @@ def _avg_pool(b, info, rule, strat, operands, result_types, attrs):
     return _clone(b, info.name, [x, *operands[1:]], result_types, attrs)
 
 
+# --- linalg structured ops ---------------------------------------------------
+
+
+def _structured(b, info, rule, strat, operands, result_types, attrs):
+    """The op on local operands, its region copied.  A split sum/product
+    reduction starts from the init on the devices at coordinate 0 of the
+    reduced axes and from the identity elsewhere, so that the partials add up
+    to one init (a `linalg.fill` of the identity needs no mask)."""
+    s = info.structured
+    axes = tuple(a for f, ax in zip(rule.factors, strat) if f.reduction for a in ax)
+    kind = next((f.reduction for f in rule.factors if f.reduction), None)
+    operands = list(operands)
+    if axes and kind in IDENTITY:
+        identity = IDENTITY[kind]
+        first = None
+        for i in range(len(result_types)):
+            k = s.n_inputs + i
+            if i < len(s.init_fills) and s.init_fills[i] is not None and s.init_fills[i] == identity:
+                continue
+            if first is None:
+                first = b.is_first_on_axes(axes)
+            t = ir.RankedTensorType(operands[k].type)
+            ident = b._create("arith.constant", [t], [], {
+                "value": ir.DenseElementsAttr.get_splat(t, _splat_value(t.element_type, identity))}).results[0]
+            operands[k] = b._create("arith.select", [t], [first, operands[k], ident], {}).results[0]
+    return b.clone_source(operands, result_types)
+
+
 # --- data movement --------------------------------------------------------------
 
 
@@ -284,7 +329,7 @@ LOWERINGS = {
 def lower(builder: LocalBuilder, info, rule: FactorRule, strat, operands, result_types, attrs) -> list:
     """The local computation of an op with `info` (OpInfo) under `strat`, on
     operands already in the layouts the strategy needs; returns the results."""
-    fn = LOWERINGS.get(info.name)
+    fn = _structured if info.structured is not None else LOWERINGS.get(info.name)
     if fn is None:
         return _clone(builder, info.name, operands, result_types, attrs)
     return fn(builder, info, rule, strat, operands, result_types, attrs)

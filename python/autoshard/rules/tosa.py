@@ -9,6 +9,8 @@ from math import gcd
 from typing import Callable
 
 from autoshard.rules.factor import Factor, FactorRule, OpInfo, numel
+from autoshard.rules.linalg import RULES as LINALG_RULES
+from autoshard.rules.linalg import structured
 from autoshard.rules.tosa_data import RULES as DATA_RULES
 from autoshard.rules.tosa_nn import RULES as NN_RULES
 
@@ -168,6 +170,7 @@ def table(op: OpInfo) -> FactorRule | None:
 RULES: dict[str, Callable[[OpInfo], FactorRule | None]] = {
     **NN_RULES,
     **DATA_RULES,
+    **LINALG_RULES,
     "tosa.rescale": rescale,
     "tosa.table": table,
     # On i1: all = min, any = max, so a split axis leaves min / max partials.
@@ -191,6 +194,9 @@ RULES: dict[str, Callable[[OpInfo], FactorRule | None]] = {
 DENSE_LAYERS = {
     "tosa.matmul": ("n", "k", ("batch", "m")),
     "tosa.conv2d": ("oc", "ic", ("n", "oh", "ow")),
+    # linalg factors are named by loop: matmul (m, n, k), batch_matmul (b, m, n, k).
+    "linalg.matmul": ("d1", "d2", ("d0",)),
+    "linalg.batch_matmul": ("d2", "d3", ("d0", "d1")),
 }
 
 
@@ -199,5 +205,7 @@ def dense_roles(name: str) -> tuple[str, str, tuple[str, ...]] | None:
 
 
 def rule_for(op: OpInfo) -> FactorRule | None:
+    if op.structured is not None:
+        return structured(op)  # every linalg structured op, from its maps
     fn = RULES.get(op.name)
     return fn(op) if fn else None

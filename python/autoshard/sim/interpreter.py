@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from autoshard.ir import ir
-from autoshard.sim import arith_ops, shard_ops, tensor_ops, tosa_ops  # noqa: F401  (register handlers)
+from autoshard.sim import arith_ops, linalg_ops, scalar_ops, shard_ops, tensor_ops, tosa_ops  # noqa: F401  (register handlers)
 from autoshard.sharding.model import Grid
 from autoshard.sim.limits import DEFAULT_SIM_MEMORY_LIMIT, check_runs
 from autoshard.sim.registry import COLLECTIVE, LOCAL

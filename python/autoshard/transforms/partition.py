@@ -233,12 +233,14 @@ class _Partitioner:
                 for k in range(len(op.operands))
             ]
             result_types = [self._local_type(r.type, sh, t.shape) for sh, t, r in zip(layouts, tensors, op.op.results)]
-        if rule is None:
+        builder = LocalBuilder(grid, op.loc, op.op)
+        if rule is None and len(op.op.regions):
+            new_values = builder.clone_source(operands, result_types)
+        elif rule is None:
             new_values = list(ir.Operation.create(op.name, results=result_types, operands=operands,
                                                   attributes=_attributes(op.op), loc=op.loc).results)
         else:
-            new_values = lower(LocalBuilder(grid, op.loc), op.info, rule, strat, operands, result_types,
-                               _attributes(op.op))
+            new_values = lower(builder, op.info, rule, strat, operands, result_types, _attributes(op.op))
         for vid, value, sh in zip(op.results, new_values, layouts):
             self._after(vid, value, sh, op.loc)
 
@@ -257,6 +259,7 @@ class _Partitioner:
                     self._return(op)
                 else:
                     self._op(op)
+        _fold_empty_slices(entry)
         _erase_dead_shapes(entry)
 
         ret = entry.operations[len(entry.operations) - 1]
@@ -271,11 +274,29 @@ class _Partitioner:
         new_func.attributes["res_attrs"] = _boundary_array(self.result_layouts, old_type.results, old.get("res_attrs"))
 
 
-def _erase_dead_shapes(block) -> None:
-    """The global shape constants that local ones replaced."""
+def _fold_empty_slices(block) -> None:
+    """A device's block of a `tensor.empty` is a local `tensor.empty`: an
+    all_slice of one (an init whose layout its consumer chose) is replaced."""
     for op in list(block.operations):
         op = op.operation
-        if op.name == "tosa.const_shape" and not list(op.results[0].uses):
+        if op.name != "shard.all_slice":
+            continue
+        src = op.operands[0].owner
+        src = src.operation if hasattr(src, "operation") else src
+        if getattr(src, "name", None) != "tensor.empty" or len(src.operands):
+            continue
+        empty = ir.Operation.create("tensor.empty", results=[op.results[0].type], operands=[], loc=op.location,
+                                    ip=ir.InsertionPoint(op))
+        op.results[0].replace_all_uses_with(empty.results[0])
+        op.erase()
+
+
+def _erase_dead_shapes(block) -> None:
+    """The global shape constants that local ones replaced, and the global
+    `tensor.empty`s that local ones replaced."""
+    for op in reversed(list(block.operations)):
+        op = op.operation
+        if op.name in ("tosa.const_shape", "tensor.empty") and not list(op.results[0].uses):
             op.erase()
 
 
