@@ -227,6 +227,27 @@ def test_split_contraction_adds_its_init_once(init, split):
     assert ("arith.select" in spmd) == (init != "fill_0")  # a fill of 0 needs no mask
 
 
+def test_a_body_that_captures_a_scalar_constant_partitions_and_verifies():
+    text = """shard.grid @g(shape = 4)
+    func.func @f(%x: tensor<8x4xf32>) -> tensor<8x4xf32> {
+      %s = shard.sharding @g split_axes = [[0]] : !shard.sharding
+      %xs = shard.shard %x to %s : tensor<8x4xf32>
+      %two = arith.constant 2.0 : f32
+      %e = tensor.empty() : tensor<8x4xf32>
+      %m = linalg.map ins(%xs : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>)
+        (%in: f32, %out: f32) {
+          %0 = arith.mulf %in, %two : f32
+          linalg.yield %0 : f32
+        }
+      %r = shard.shard %m to %s : tensor<8x4xf32>
+      return %r : tensor<8x4xf32>
+    }"""
+    module = _module(text)
+    run_pipeline(module, "autoshard-partition,autoshard-verify")
+    spmd = str(module).split("autoshard.original")[0]
+    assert "linalg.map ins(%arg0 : tensor<2x4xf32>)" in spmd and "shard.all" not in spmd
+
+
 def test_an_init_added_on_every_device_is_caught():
     """The check the tests above rely on can fail: the SPMD program with the
     mask taken out (every device starts from the init) is refused."""

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autoshard.diagnostics import AutoshardError
-from autoshard.graph.structured import structured_info
+from autoshard.graph.structured import check_captures, structured_info
 from autoshard.ir import ir
 from autoshard.ir.linalg import is_structured
-from autoshard.rules import OpInfo, TensorInfo
+from autoshard.rules import RULES, OpInfo, TensorInfo
 from autoshard.sharding import Grid, Sharding
 from autoshard.sharding.ir_convert import check_against, grid_from_op, sharding_from_op
 
@@ -156,10 +156,13 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
         name = op.name
         structured = None
         if len(op.regions) and any(len(r.blocks) for r in op.regions):
-            if not is_structured(op):
+            if is_structured(op):
+                structured = structured_info(op)
+            elif name in RULES:  # a region rules/ knows (tensor.pad's pad value)
+                check_captures(op)
+            else:
                 raise AutoshardError(f"'{name}' has regions; ops with regions other than linalg structured "
                                      "ops are not supported (docs/ops.md)", op.location)
-            structured = structured_info(op)
         if name == "shard.sharding":
             sh = sharding_from_op(op)
             if grid is None or sh.grid != grid.name:

@@ -62,13 +62,21 @@ def _loop_sizes(op, maps) -> tuple[int, ...]:
     return tuple(sizes)
 
 
+def check_captures(op) -> None:
+    """A region may use scalars defined outside the op (partition maps them
+    to the SPMD function's copies), not tensors (their layout would be
+    unknown to the op's rule)."""
+    for v in L.outer_values(op):
+        if isinstance(v.type, ir.ShapedType):
+            raise AutoshardError(f"the body of '{op.name}' uses a tensor defined outside it; "
+                                 "pass it as an operand (captured tensors are not supported)", op.location)
+
+
 def structured_info(op) -> StructuredInfo:
     """The StructuredInfo of a structured op (L.is_structured(op))."""
     if not all(isinstance(r.type, ir.RankedTensorType) for r in op.results) or len(op.results) == 0:
         raise AutoshardError(f"'{op.name}' on buffers: only linalg on tensors is supported", op.location)
-    if L.outer_values(op):
-        raise AutoshardError(f"the body of '{op.name}' uses a value defined outside it; "
-                             "pass it as an operand (captured values are not supported)", op.location)
+    check_captures(op)
     maps = L.indexing_maps(op)
     expression_loops: set[int] = set()
     for m in maps:

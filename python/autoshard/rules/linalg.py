@@ -17,6 +17,9 @@ upstream's ShardingInterface does for linalg:
   `linalg.index` are never split: a device's local indices would not be the
   global ones; operand dimensions with such expressions are never split.
 
+`tensor.pad` (whose region yields the pad value) splits its unpadded
+dimensions.
+
 Flops are the iteration space times the compute ops of the body (a matmul:
 mul + add = 2 per point, tosa.matmul's 2*B*M*N*K).  Traffic counts an init
 only when the body reads it and it is not the constant of a `linalg.fill`;
@@ -129,6 +132,29 @@ def empty(op: OpInfo) -> FactorRule | None:
                       read_operands=(), writes_results=False)
 
 
+_DYNAMIC = -9223372036854775808  # ShapedType::kDynamic in static_low / static_high
+
+
+def pad(op: OpInfo) -> FactorRule | None:
+    """tensor.pad (what tosa-to-linalg pads convolutions with): a dimension
+    padded by nothing is a parallel factor; padded ones are never split (the
+    edge devices alone would pad)."""
+    x, out = op.operands[0], op.results[0]
+    low, high = op.attr("static_low"), op.attr("static_high")
+    if x is None or out is None or low is None or high is None:
+        return None
+    factors: list[Factor] = []
+    dims: list[int | None] = []
+    for d, (lo, hi) in enumerate(zip(low, high)):
+        if lo == 0 and hi == 0:
+            dims.append(len(factors))
+            factors.append(Factor(f"d{d}", out.shape[d]))
+        else:
+            dims.append(None)
+    return FactorRule(tuple(factors), (tuple(dims),) + (None,) * (len(op.operands) - 1), (tuple(dims),), 0)
+
+
 RULES: dict[str, Callable[[OpInfo], FactorRule | None]] = {
     "tensor.empty": empty,
+    "tensor.pad": pad,
 }

@@ -34,10 +34,11 @@ _DYNAMIC = -9223372036854775808  # ShapedType::kDynamic in static_offsets
 class LocalBuilder:
     """Creates the ops of a local computation at the current insertion point."""
 
-    def __init__(self, grid, loc, source=None):
+    def __init__(self, grid, loc, source=None, captured=None):
         self.grid = grid
         self.loc = loc
-        self.source = source  # the op being lowered (linalg ops are cloned with their region)
+        self.source = source  # the op being lowered (ops with regions are cloned with them)
+        self.captured = captured or {}  # values its region uses from outside -> their SPMD copies
 
     def _create(self, name, results, operands, attributes):
         return ir.Operation.create(name, results=results, operands=operands, attributes=attributes, loc=self.loc)
@@ -129,6 +130,14 @@ class LocalBuilder:
             new.operands[i] = v
         for r, t in zip(new.results, result_types):
             r.set_type(t)
+        if self.captured:
+            for region in new.regions:
+                for block in region.blocks:
+                    for inner in block.operations:
+                        inner = inner.operation
+                        for i, v in enumerate(inner.operands):
+                            if v in self.captured:
+                                inner.operands[i] = self.captured[v]
         return list(new.results)
 
     def select(self, cond, a, b) -> ir.Value:
@@ -330,6 +339,8 @@ def lower(builder: LocalBuilder, info, rule: FactorRule, strat, operands, result
     """The local computation of an op with `info` (OpInfo) under `strat`, on
     operands already in the layouts the strategy needs; returns the results."""
     fn = _structured if info.structured is not None else LOWERINGS.get(info.name)
+    if fn is None and builder.source is not None and len(builder.source.regions):
+        return builder.clone_source(operands, result_types)
     if fn is None:
         return _clone(builder, info.name, operands, result_types, attrs)
     return fn(builder, info, rule, strat, operands, result_types, attrs)

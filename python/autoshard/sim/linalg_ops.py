@@ -1,5 +1,5 @@
-"""linalg structured ops on tensors (linalg.generic and every named op), and
-`tensor.empty`.
+"""linalg structured ops on tensors (linalg.generic and every named op),
+`tensor.empty` and `tensor.pad`.
 
 An op is a loop nest; its body is evaluated vectorised over the iteration
 space: each operand is indexed by its map into an array broadcastable to the
@@ -38,6 +38,7 @@ _COMBINERS = {
     "arith.ori": "max", "arith.andi": "min",
 }
 _VALUE_CASTS = ("arith.extf", "arith.extsi", "arith.sitofp")
+_DYNAMIC = -9223372036854775808  # ShapedType::kDynamic
 
 
 @local("tensor.empty")
@@ -117,6 +118,43 @@ def _to_output(v, m, sizes, dtype, op):
     return v.astype(dtype) if dtype.kind in "iub" else v
 
 
+def _owner(v):
+    owner = v.owner
+    return owner if isinstance(owner, ir.Operation) else getattr(owner, "operation", None)
+
+
+def _value(env: dict, v, op, dev):
+    """v in the body's environment, or a constant the region captured from
+    outside the op (the only outer values a handler can evaluate)."""
+    if v in env:
+        return env[v]
+    owner = _owner(v)
+    if isinstance(owner, ir.Operation) and owner.name == "arith.constant":
+        return LOCAL["arith.constant"](owner, [], dev)
+    raise SimError(f"the region of '{op.name}' uses a value from outside that is not a constant", op.location)
+
+
+@local("tensor.pad")
+def _pad(op, args, dev):
+    block = op.regions[0].blocks[0]
+    ops = [b.operation for b in block.operations]
+    pad_value = ops[-1].operands[0]
+    if pad_value in list(block.arguments) or any(pad_value in list(b.results) and b.name != "arith.constant"
+                                                  for b in ops[:-1]):
+        raise SimError("'tensor.pad' with a pad value computed from the indices is not simulated", op.location)
+    inside = next((b for b in ops[:-1] if pad_value in list(b.results)), None)
+    value = LOCAL["arith.constant"](inside, [], dev) if inside is not None else _value({}, pad_value, op, dev)
+    seg = [int(v) for v in op.attributes["operandSegmentSizes"]]
+    dynamic = iter(int(a) for a in args[1:])
+    low = [int(v) for v in op.attributes["static_low"]]
+    high = [int(v) for v in op.attributes["static_high"]]
+    low = [next(dynamic) if v == _DYNAMIC else v for v in low]
+    high = [next(dynamic) if v == _DYNAMIC else v for v in high]
+    assert sum(seg[1:]) == len(args) - 1
+    x = np.asarray(args[0])
+    return np.pad(wide(x), list(zip(low, high)), constant_values=value)
+
+
 class _Body:
     """The region of one op, evaluated on loop-space arrays."""
 
@@ -135,8 +173,8 @@ class _Body:
         for b in self.ops:
             if all(r in env for r in b.results):
                 continue
-            env[b.results[0]] = self._one(b, [env[v] for v in b.operands])
-        return [env[v] for v in wanted]
+            env[b.results[0]] = self._one(b, [_value(env, v, self.op, self.dev) for v in b.operands])
+        return [_value(env, v, self.op, self.dev) for v in wanted]
 
     def _one(self, b, args):
         if b.name == "linalg.index":

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from autoshard.diagnostics import AutoshardError
 from autoshard.graph import build_graph
 from autoshard.ir import func, ir
+from autoshard.ir.linalg import outer_values
 from autoshard.rules import rule_for
 from autoshard.rules.local import LocalBuilder, lower
 from autoshard.sharding import Sharding
@@ -233,7 +234,7 @@ class _Partitioner:
                 for k in range(len(op.operands))
             ]
             result_types = [self._local_type(r.type, sh, t.shape) for sh, t, r in zip(layouts, tensors, op.op.results)]
-        builder = LocalBuilder(grid, op.loc, op.op)
+        builder = LocalBuilder(grid, op.loc, op.op, self._captured(op.op))
         if rule is None and len(op.op.regions):
             new_values = builder.clone_source(operands, result_types)
         elif rule is None:
@@ -243,6 +244,13 @@ class _Partitioner:
             new_values = lower(builder, op.info, rule, strat, operands, result_types, _attributes(op.op))
         for vid, value, sh in zip(op.results, new_values, layouts):
             self._after(vid, value, sh, op.loc)
+
+    def _captured(self, op) -> dict:
+        """The values op's regions use from the function body -> their SPMD copies."""
+        if not len(op.regions):
+            return {}
+        ids = {v.value: v.id for v in self.graph.values}
+        return {v: self.env[ids[v]][0] for v in outer_values(op) if v in ids}
 
     # -- the function ------------------------------------------------------------
     def run(self) -> None:

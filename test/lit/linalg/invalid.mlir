@@ -16,15 +16,17 @@ func.func @loop(%x: tensor<8xf32>) -> tensor<8xf32> {
 
 // -----
 
-// A body that captures a value from outside the op.
+// A body that reads a tensor defined outside the op (its layout would be
+// unknown to the op's rule; captured scalars are fine).
 shard.grid @g(shape = 2)
-func.func @captured(%x: tensor<8xf32>) -> tensor<8xf32> {
-  %two = arith.constant 2.0 : f32
+func.func @captured_tensor(%x: tensor<8xf32>, %t: tensor<4xf32>) -> tensor<8xf32> {
+  %c0 = arith.constant 0 : index
   %e = tensor.empty() : tensor<8xf32>
-  // expected-error @below {{the body of 'linalg.map' uses a value defined outside it; pass it as an operand (captured values are not supported)}}
+  // expected-error @below {{the body of 'linalg.map' uses a tensor defined outside it; pass it as an operand (captured tensors are not supported)}}
   %m = linalg.map ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>)
     (%in: f32, %out: f32) {
-      %0 = arith.mulf %in, %two : f32
+      %v = tensor.extract %t[%c0] : tensor<4xf32>
+      %0 = arith.mulf %in, %v : f32
       linalg.yield %0 : f32
     }
   return %m : tensor<8xf32>

@@ -133,3 +133,43 @@ func.func @reduce_sum_arg_init(%x: tensor<8x16xf32>, %init: tensor<8xf32>) -> te
   %r = shard.shard %m to %sr annotate_for_users : tensor<8xf32>
   return %r : tensor<8xf32>
 }
+// -----
+
+// What tosa-to-linalg makes of a padded conv2d with a bias: tensor.pad (its
+// region yields a constant captured from the function), a broadcast of the
+// bias as the init, linalg.conv_2d_nhwc_fhwc.  Split on input channels (a
+// sum reduction; the window loops are read in d1 + d4 and never split):
+// the pad keeps its region, the bias init is added on device 0 only.
+// CHECK-LABEL: func.func @conv_input_channels
+// CHECK: %[[CST:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[P:.*]] = tensor.pad %arg0 low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: tensor.yield %[[CST]] : f32
+// CHECK: } : tensor<1x8x8x2xf32> to tensor<1x10x10x2xf32>
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq
+// CHECK: %[[INIT:.*]] = arith.select %[[FIRST]], %{{.*}}, %{{.*}} : tensor<1x8x8x4xf32>
+// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_fhwc {{.*}} ins(%[[P]], %arg1 : tensor<1x10x10x2xf32>, tensor<4x3x3x2xf32>) outs(%[[INIT]] : tensor<1x8x8x4xf32>)
+// CHECK: shard.all_reduce %[[C]] on @g grid_axes = [0] : tensor<1x8x8x4xf32> -> tensor<1x8x8x4xf32>
+#bias = affine_map<(d0, d1, d2, d3) -> (d3)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+shard.grid @g(shape = 4)
+func.func @conv_input_channels(%x: tensor<1x8x8x8xf32>, %w: tensor<4x3x3x8xf32>, %b: tensor<4xf32>) -> tensor<1x8x8x4xf32> {
+  %sc = shard.sharding @g split_axes = [[], [], [], [0]] : !shard.sharding
+  %sr = shard.sharding @g split_axes = [[]] : !shard.sharding
+  %xs = shard.shard %x to %sc : tensor<1x8x8x8xf32>
+  %ws = shard.shard %w to %sc : tensor<4x3x3x8xf32>
+  %cst = arith.constant 0.0 : f32
+  %padded = tensor.pad %xs low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %cst : f32
+  } : tensor<1x8x8x8xf32> to tensor<1x10x10x8xf32>
+  %e = tensor.empty() : tensor<1x8x8x4xf32>
+  %init = linalg.generic {indexing_maps = [#bias, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<4xf32>) outs(%e : tensor<1x8x8x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x8x4xf32>
+  %c = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%padded, %ws : tensor<1x10x10x8xf32>, tensor<4x3x3x8xf32>) outs(%init : tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  %r = shard.shard %c to %sr annotate_for_users : tensor<1x8x8x4xf32>
+  return %r : tensor<1x8x8x4xf32>
+}
