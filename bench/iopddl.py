@@ -1,11 +1,16 @@
 """Benchmark autoshard-solve on Google's IOPDDL contest instances.
 
-    python bench/iopddl.py [DIR] [--threads N] [--seed N] [--scale F] [--only A,G]
+    python bench/iopddl.py [DIR] [--threads N] [--seed N] [--scale F] [--only A,G] [--repeat]
 
 Runs every asplos-2025-iopddl-*.json.gz in DIR (default ../shared/iopddl
 relative to the repository root) through the CLI, each with its contest time
-limit (times --scale), checks every answer with the independent evaluator,
-and prints a markdown table.
+limit (times --scale), checks every answer with the evaluator written apart
+from autoshard (bench/evaluate_solution.py) and with autoshard's own, and
+prints a markdown table: cost against the best known within the contest
+limit, the certified lower bound and the gap to it, and the geometric mean
+of cost / best known. The load average is printed before and after, since
+the machine may be shared. With --repeat every instance runs twice and the
+two solution files are compared byte for byte.
 """
 
 from __future__ import annotations
@@ -19,18 +24,23 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
 from autoshard.solver import evaluate, read_problem  # noqa: E402
 
-# Contest time limits (seconds), best known costs, and XLA's costs.
+# Contest time limits (seconds), the best costs known within those limits
+# (issue 10: A the contest's 2nd place, G optimal, M and S the winner's
+# post-contest solver, ti2-group/iopddl_experiments, 8 cores), and XLA's costs.
 CONTEST = {
     "A": (60, 6_548_641_531, 13_214_846_074),
     "G": (120, 217_039, 1_264_777),
-    "M": (180, 49_928_460_991, None),
-    "S": (240, 1_534_613_444, None),
+    "M": (180, 49_928_157_537, None),
+    "S": (240, 1_521_949_307, None),
 }
+INDEPENDENT = os.path.join(ROOT, "bench", "evaluate_solution.py")
 
 
 def _instances(directory: str, only):
@@ -40,24 +50,47 @@ def _instances(directory: str, only):
             yield match[1], os.path.join(directory, name)
 
 
-def _run(label: str, path: str, seconds: float, threads: int, seed: int) -> dict:
+def _solve_once(label: str, path: str, seconds: float, threads: int, seed: int, out: str):
+    command = [sys.executable, "-m", "autoshard.tools.solve", path, "--time-limit", str(seconds),
+               "--threads", str(threads), "--seed", str(seed), "-o", out]
+    start = time.monotonic()
+    run = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
+    wall = time.monotonic() - start
+    if run.returncode != 0:
+        raise SystemExit(f"{label}: autoshard-solve failed:\n{run.stderr}")
+    independent = subprocess.run([sys.executable, INDEPENDENT, path, out], capture_output=True, text=True)
+    if independent.returncode != 0:
+        raise SystemExit(f"{label}: bench/evaluate_solution.py rejects the answer: {independent.stdout}")
+    with open(out, "rb") as f:
+        data = f.read()
+    return run, wall, data, independent.stdout.strip()
+
+
+def _run(label: str, path: str, seconds: float, threads: int, seed: int, repeat: bool) -> dict:
     problem = read_problem(path)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "solution.json")
-        command = [sys.executable, "-m", "autoshard.tools.solve", path, "--time-limit", str(seconds),
-                   "--threads", str(threads), "--seed", str(seed), "-o", out]
-        start = time.monotonic()
-        run = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
-        wall = time.monotonic() - start
-        if run.returncode != 0:
-            raise SystemExit(f"{label}: autoshard-solve failed:\n{run.stderr}")
-        with open(out) as f:
-            assignment = json.load(f)["solution"]
-    cost, peak = evaluate(problem, assignment)
+        run, wall, data, checked = _solve_once(label, path, seconds, threads, seed, out)
+        same = None
+        if repeat:
+            same = _solve_once(label, path, seconds, threads, seed, out)[2] == data
+    document = json.loads(data)
+    cost, peak = evaluate(problem, document["solution"])
+    independent_cost = int(re.search(r"cost (\d+)", checked)[1])
+    if independent_cost != cost:
+        raise SystemExit(f"{label}: the evaluators disagree: {cost} and {independent_cost}")
     status = re.search(r"status: (\w+)", run.stdout)[1]
     ks = [len(c) for c in problem.costs]
     return dict(label=label, nodes=problem.num_nodes, edges=problem.num_edges, k=sum(ks) / len(ks), cost=cost,
-                peak=peak, limit=problem.usage_limit, seconds=wall, status=status)
+                peak=peak, limit=problem.usage_limit, seconds=wall, status=status, bound=document["bound"],
+                same=same)
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _fmt(value) -> str:
@@ -71,20 +104,34 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the contest time limits")
     parser.add_argument("--only", default="", help="comma-separated instance letters")
+    parser.add_argument("--repeat", action="store_true", help="run each instance twice and compare the files")
     args = parser.parse_args(argv)
     only = {s for s in args.only.split(",") if s}
+    print(f"load average before: {_load()}")
     header = ("| instance | nodes | edges | mean strategies | cost | best known | XLA | cost/best known "
-              "| peak/limit | seconds (limit) | status |")
+              "| certified bound | gap to bound | peak/limit | seconds (limit) | status |"
+              + (" same file twice |" if args.repeat else ""))
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
+    ratios = []
     for label, path in _instances(args.directory, only):
         limit, best, xla = CONTEST.get(label, (60, None, None))
         seconds = limit * args.scale
-        row = _run(label, path, seconds, args.threads, args.seed)
+        row = _run(label, path, seconds, args.threads, args.seed, args.repeat)
         ratio = f"{row['cost'] / best:.3f}" if best else "—"
+        if best:
+            ratios.append(row["cost"] / best)
+        bound = row["bound"]
+        gap = f"{100 * (row['cost'] - bound) / max(row['cost'], 1):.1f}%" if bound is not None else "—"
         peak = f"{row['peak'] / row['limit']:.3f}" if row["limit"] else "—"
+        same = "" if row["same"] is None else f" {'yes' if row['same'] else 'NO'} |"
         print(f"| {label} | {row['nodes']:,} | {row['edges']:,} | {row['k']:.1f} | {_fmt(row['cost'])} | {_fmt(best)} "
-              f"| {_fmt(xla)} | {ratio} | {peak} | {row['seconds']:.1f} ({seconds:g}) | {row['status']} |", flush=True)
+              f"| {_fmt(xla)} | {ratio} | {_fmt(bound)} | {gap} | {peak} | {row['seconds']:.1f} ({seconds:g}) "
+              f"| {row['status']} |{same}", flush=True)
+    if ratios:
+        mean = float(np.exp(np.mean(np.log(ratios))))
+        print(f"\ngeometric mean of cost / best known over {len(ratios)} instances: {mean:.4f}")
+    print(f"load average after: {_load()}")
     return 0
 
 

@@ -8,7 +8,9 @@
    with that assignment as a hint: "optimal" when CP-SAT proves it. If CP-SAT
    proves the usage limit unreachable, the smallest peak is found exactly
    (minimise P) and then the cheapest assignment with that peak.
-4. Otherwise windows of the core are re-solved exactly (lns.py).
+4. Otherwise a certified lower bound comes from the Lagrangian dual of the
+   memory limit with per-time prices (dual.py), and windows of the core are
+   re-solved exactly (lns.py).
 5. The assignment is expanded to the original problem and checked by the
    independent evaluator, whose cost and peak are the ones reported.
 
@@ -26,6 +28,7 @@ import time
 import numpy as np
 
 from .cpsat_model import WindowModel
+from .dual import certified, lagrangian_bound
 from .elimination import CoreGraph
 from .evaluate import evaluate
 from .lagrangian import FirstAnswer
@@ -65,10 +68,16 @@ MIN_TARGETED_ITERATIONS = 12
 # Large-neighbourhood search: windows of at most LNS_WINDOW_TIME deterministic
 # seconds, counted so that they fit LNS_SHARE of the time limit at the wall
 # time a window of a few hundred nodes took on A (model building included).
-LNS_SHARE = 0.15
+LNS_SHARE = 0.05
 LNS_WINDOW_TIME = 0.5
 LNS_SECONDS_PER_WINDOW = 2.5
 MAX_ITERATIONS = 300
+# The certified bound on large cores: rounds of message passing with
+# per-time memory prices (dual.py), BOUND_SHARE of the time limit; a round
+# costs about BOUND_ROUND_UNITS iterations of the search's message passing
+# (the push and the price steps on top of two sweeps).
+BOUND_SHARE = 0.10
+BOUND_ROUND_UNITS = 1.3
 SMALL_CORE_ITERATIONS = 40
 # Wall-clock guard for huge inputs: the reductions stop once less than
 # REDUCTION_RESERVE of the time is left (building the core, a first answer,
@@ -107,7 +116,9 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
     """`solve`, with the wall-clock guard set apart from the time limit (the
     CLI subtracts the time spent reading) and progress lines sent to `log`.
     `on_fallback(solution)`, if given, receives the greedy answer as soon as
-    the reductions end, for a caller whose hard deadline may cut the search."""
+    the reductions end, then the first answer, then the first answer with
+    its certified bound, for a caller whose hard deadline may cut the search
+    (under heavy load the search can overrun its budgets)."""
     clock = _Clock(time_limit if wall_limit is None else wall_limit)
     say = (lambda message: log(f"[{clock.elapsed():7.1f}s] {message}")) if log else (lambda message: None)
     reduction = reduce(problem, lambda: clock.short_of(REDUCTION_RESERVE))
@@ -138,7 +149,21 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
         say(f"first answer after {first.iterations} of {iterations} message passes: cost {core_cost(core, graph, state.choice):.6g}, "
             f"peak {state.peak()} / limit {core.limit}")
         state = _targeted_phase(core, graph, state, time_limit, units, pairs, clock, say)
-        mp_bound = int(np.ceil(first.lower_bound() - 1e-6 * abs(first.lower_bound()))) + core.offset
+        mp_bound = certified(first.lower_bound() + core.offset)
+        if on_fallback is not None:
+            on_fallback(_checked_solution(problem, reduction.expand(state.choice), "feasible", None, clock))
+        if pairs > FULL_MODEL_MAX_PAIRS:
+            # CP-SAT will not see the whole core, so its bound is only local:
+            # the certified bound comes from the Lagrangian dual (dual.py).
+            upper = core_cost(core, graph, state.choice) if state.feasible() else np.inf
+            rounds = int(BOUND_SHARE * time_limit / (SECONDS_PER_UNIT * BOUND_ROUND_UNITS * units))
+            lagrangian = lagrangian_bound(core, graph, rounds, upper,
+                                          lambda: clock.left() < (LNS_SHARE + 0.02) * time_limit)
+            if np.isfinite(lagrangian):
+                mp_bound = max(mp_bound, certified(lagrangian))
+            say(f"lagrangian bound after up to {rounds} rounds: {mp_bound}")
+            if on_fallback is not None:
+                on_fallback(_checked_solution(problem, reduction.expand(state.choice), "feasible", mp_bound, clock))
         budget = DETERMINISTIC_PER_SECOND * time_limit
         if pairs <= FULL_MODEL_MAX_PAIRS:
             # Interleaved workers cost more than they bring on small models

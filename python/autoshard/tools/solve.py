@@ -33,9 +33,6 @@ _QUIET_SECONDS = 2.0
 # Beyond this a limit is a typo, and deadlines far in the future overflow
 # the waits of the libraries below.
 MAX_TIME_LIMIT = 7 * 24 * 3600.0
-# From this many nodes the hard deadline may cut the search (the contest
-# instances have at most 35,000): a greedy answer is kept in reserve.
-_HUGE = 40_000
 
 
 class _ArgumentError(Exception):
@@ -167,7 +164,7 @@ def _run(argv) -> int:
         return _fail(str(err))
     start = _STARTED if argv is None else time.monotonic()
     phase = "while reading the problem"
-    fallback: list = []  # the greedy answer, reported if the hard deadline cuts the search
+    fallback: list = []  # answers so far, the last reported if the hard deadline cuts the search
     try:
         with _hard_deadline(start + args.time_limit + _grace(args.time_limit) - time.monotonic()):
             try:
@@ -186,12 +183,15 @@ def _run(argv) -> int:
                 solution = solve_with_progress(problem, args.time_limit, args.threads, args.seed,
                                                wall_limit=max(0.01, args.time_limit - read_seconds),
                                                log=_progress(start),
-                                               on_fallback=fallback.append if problem.num_nodes >= _HUGE else None)
+                                               on_fallback=fallback.append)
             except _OutOfTime:
-                if not fallback:
+                # Only an answer within the limit and free of forbidden
+                # choices stands in for the search's; otherwise the error.
+                usable = [answer for answer in fallback if answer.status != "infeasible"]
+                if not usable:
                     raise
-                print("time limit reached during the search: the greedy answer", file=sys.stderr)
-                solution = fallback[-1]
+                print("time limit reached during the search: the best answer found before it", file=sys.stderr)
+                solution = usable[-1]
         solution = type(solution)(solution.assignment, solution.cost, solution.peak_usage, solution.status,
                                   solution.bound, time.monotonic() - start)
         print(_report(solution, problem.usage_limit))
