@@ -50,6 +50,14 @@ def _instances(directory: str, only):
             yield match[1], os.path.join(directory, name)
 
 
+class _Failed(Exception):
+    """No answer, or one the independent checker rejects: a row saying so."""
+
+    def __init__(self, message: str, wall: float):
+        super().__init__(message)
+        self.wall = wall
+
+
 def _solve_once(label: str, path: str, seconds: float, threads: int, seed: int, out: str):
     command = [sys.executable, "-m", "autoshard.tools.solve", path, "--time-limit", str(seconds),
                "--threads", str(threads), "--seed", str(seed), "-o", out]
@@ -57,10 +65,10 @@ def _solve_once(label: str, path: str, seconds: float, threads: int, seed: int, 
     run = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
     wall = time.monotonic() - start
     if run.returncode != 0:
-        raise SystemExit(f"{label}: autoshard-solve failed:\n{run.stderr}")
+        raise _Failed(f"autoshard-solve failed: {run.stderr.strip().splitlines()[-1]}", wall)
     independent = subprocess.run([sys.executable, INDEPENDENT, path, out], capture_output=True, text=True)
     if independent.returncode != 0:
-        raise SystemExit(f"{label}: bench/evaluate_solution.py rejects the answer: {independent.stdout}")
+        raise _Failed(f"bench/evaluate_solution.py rejects the answer ({independent.stdout.strip()})", wall)
     with open(out, "rb") as f:
         data = f.read()
     return run, wall, data, independent.stdout.strip()
@@ -117,7 +125,12 @@ def main(argv=None) -> int:
     for label, path in _instances(args.directory, only):
         limit, best, xla = CONTEST.get(label, (60, None, None))
         seconds = limit * args.scale
-        row = _run(label, path, seconds, args.threads, args.seed, args.repeat)
+        try:
+            row = _run(label, path, seconds, args.threads, args.seed, args.repeat)
+        except _Failed as failure:
+            print(f"| {label} | | | | **no valid answer**: {failure} | {_fmt(best)} | {_fmt(xla)} | | | | "
+                  f"| {failure.wall:.1f} ({seconds:g}) | failed |", flush=True)
+            continue
         ratio = f"{row['cost'] / best:.3f}" if best else "—"
         if best:
             ratios.append(row["cost"] / best)
