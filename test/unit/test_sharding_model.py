@@ -49,4 +49,21 @@ def test_grid_validation():
         with pytest.raises(ShardingError):
             Grid.parse_shape(bad)
     with pytest.raises(ShardingError):
-        Grid("g", (2, -1))
+        Grid("g", (2, 0))
+
+
+def test_dynamic_grid_axes():
+    g = Grid("g", (4, -1, 2))
+    assert not g.is_static and g.dynamic_axes == (1,) and g.shape_text == "4x?x2"
+    assert g.group_size([0, 2]) == 8 and g.group_size([1]) < 0
+    # A dimension split over a dynamic axis has a dynamic local size; the
+    # others keep theirs.
+    assert Sharding("g", ((1,), (0,))).local_shape(g, (10, 8)) == (-1, 2)
+    assert Sharding("g", ((0,),)).local_shape(g, (-1, 8)) == (-1, 8)
+    Sharding("g", ((1,), (0,))).check(g, (10, 8))  # divisibility is a run-time matter, as upstream
+    assert g.divides(10, [1]) and not g.divides(1, [1]) and not g.divides(-1, [1])
+    assert g.instantiate([3]) == Grid("g", (4, 3, 2)) and g.accepts((4, 7, 2)) and not g.accepts((2, 7, 2))
+    with pytest.raises(ShardingError):
+        g.devices()
+    with pytest.raises(ShardingError):
+        g.instantiate([2, 2])

@@ -244,7 +244,7 @@ class FactorRule:
                 axes = sh.dim_axes(d)
                 if not axes:
                     continue
-                if used & set(axes) or self.factors[f].size % grid.group_size(axes):
+                if used & set(axes) or not grid.divides(self.factors[f].size, axes):
                     continue
                 assigned[f] = axes
                 used |= set(axes)
@@ -252,7 +252,7 @@ class FactorRule:
             free = [a for a in result_sharding.partial_axes if a not in used]
             for f, factor in enumerate(self.factors):
                 if factor.reduction and assigned[f] is None and free:
-                    if factor.size % grid.group_size(free) == 0:
+                    if grid.divides(factor.size, free):
                         assigned[f] = tuple(free)
                         used |= set(free)
                     break

@@ -24,6 +24,7 @@ op on local shapes; this module holds the ops that need more:
 
 from __future__ import annotations
 
+from autoshard.diagnostics import AutoshardError
 from autoshard.ir import ir
 from autoshard.rules.factor import FactorRule
 from autoshard.rules.linalg import IDENTITY
@@ -343,6 +344,13 @@ def lower(builder: LocalBuilder, info, rule: FactorRule, strat, operands, result
         return builder.clone_source(operands, result_types)
     if fn is None:
         return _clone(builder, info.name, operands, result_types, attrs)
+    dynamic = [a for axes in strat for a in axes if builder.grid.shape[a] < 0]
+    if dynamic:
+        # Halos, offsets, masks and local shape operands are built from
+        # static block sizes.
+        raise AutoshardError(f"'{info.name}' split over grid axis {dynamic[0]} of grid '@{builder.grid.name}' "
+                             f"(shape {builder.grid.shape_text}): this op needs a static size for that axis",
+                             builder.loc)
     return fn(builder, info, rule, strat, operands, result_types, attrs)
 
 

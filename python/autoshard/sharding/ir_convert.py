@@ -24,12 +24,9 @@ _AXIS_ARRAY = re.compile(r"#shard<axisarray(\[.*\])>")
 
 
 def grid_from_op(op) -> Grid:
+    """The Grid of a `shard.grid` op; a dynamic axis (`?`) becomes DYNAMIC."""
     name = ir.StringAttr(op.attributes["sym_name"]).value
     shape = [int(s) for s in ir.DenseI64ArrayAttr(op.attributes["shape"])]
-    if any(s < 0 for s in shape):
-        text = "x".join("?" if s < 0 else str(s) for s in shape)
-        raise AutoshardError(f"grid '@{name}' has a dynamic axis (shape {text}): autoshard plans for static grid sizes",
-                             op.location)
     try:
         return Grid(name, tuple(shape))
     except ShardingError as e:

@@ -33,23 +33,56 @@ class ShardingError(ValueError):
     """A sharding or grid that is not valid for the tensor or grid it names."""
 
 
+# A grid axis whose size is known only at run time (`shard.grid @g(shape = ?)`).
+DYNAMIC = -1
+
+
 @dataclass(frozen=True)
 class Grid:
+    """A named device grid.  An axis of size DYNAMIC is known only at run
+    time: such a grid can be partitioned for (local sizes over that axis come
+    from `shard.grid_shape`), not planned or simulated until `instantiate`
+    gives it sizes."""
+
     name: str
     shape: tuple[int, ...]
 
     def __post_init__(self):
-        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+        object.__setattr__(self, "shape", tuple(DYNAMIC if int(s) < 0 else int(s) for s in self.shape))
         if not self.shape:
             raise ShardingError(f"grid '@{self.name}' has no axes")
-        for s in self.shape:
-            if s <= 0:
-                raise ShardingError(
-                    f"grid '@{self.name}' has a non-positive or dynamic axis size in shape {self.shape_text}"
-                )
-        if prod(self.shape) > MAX_DEVICES:
-            raise ShardingError(f"grid '@{self.name}' of shape {self.shape_text} has {prod(self.shape)} devices, "
+        if any(s == 0 for s in self.shape):
+            raise ShardingError(f"grid '@{self.name}' has an axis of size 0 in shape {self.shape_text}")
+        static = prod(s for s in self.shape if s > 0)
+        if static > MAX_DEVICES:
+            raise ShardingError(f"grid '@{self.name}' of shape {self.shape_text} has {static} devices, "
                                 f"more than the {MAX_DEVICES} (2^31 - 1) autoshard plans for")
+
+    @property
+    def is_static(self) -> bool:
+        return DYNAMIC not in self.shape
+
+    @property
+    def dynamic_axes(self) -> tuple[int, ...]:
+        return tuple(a for a, s in enumerate(self.shape) if s == DYNAMIC)
+
+    def instantiate(self, sizes) -> "Grid":
+        """This grid with its dynamic axes given `sizes` (one per dynamic
+        axis, or one for all of them)."""
+        sizes = tuple(int(s) for s in sizes)
+        dyn = self.dynamic_axes
+        if len(sizes) == 1:
+            sizes = sizes * len(dyn)
+        if len(sizes) != len(dyn) or any(s <= 0 for s in sizes):
+            axes = "axis" if len(dyn) == 1 else "axes"
+            raise ShardingError(f"grid '@{self.name}' of shape {self.shape_text} has {len(dyn)} dynamic {axes}; "
+                                f"sizes {'x'.join(map(str, sizes))} do not fill them")
+        given = dict(zip(dyn, sizes))
+        return Grid(self.name, tuple(given.get(a, s) for a, s in enumerate(self.shape)))
+
+    def accepts(self, shape) -> bool:
+        """Whether static `shape` is this grid with its dynamic axes filled."""
+        return len(shape) == self.rank and all(s == DYNAMIC or s == t for s, t in zip(self.shape, shape))
 
     @property
     def rank(self) -> int:
@@ -57,18 +90,35 @@ class Grid:
 
     @property
     def num_devices(self) -> int:
+        self._require_static("has no fixed device count")
         return prod(self.shape)
 
     @property
     def shape_text(self) -> str:
-        return "x".join(str(s) for s in self.shape)
+        return "x".join("?" if s == DYNAMIC else str(s) for s in self.shape)
 
     def group_size(self, axes) -> int:
-        return prod(self.shape[a] for a in axes)
+        """Devices in a group over `axes`; DYNAMIC if one of them is."""
+        sizes = [self.shape[a] for a in axes]
+        return DYNAMIC if DYNAMIC in sizes else prod(sizes)
+
+    def divides(self, size: int, axes) -> bool:
+        """Whether a dimension of `size` (negative: dynamic) can be split
+        over `axes`: evenly for a static group; for a dynamic one, a static
+        size above 1 is assumed to divide at run time, as upstream does."""
+        n = self.group_size(axes)
+        if n == DYNAMIC:
+            return size > 1
+        return size >= 0 and size % n == 0
+
+    def _require_static(self, what: str) -> None:
+        if not self.is_static:
+            raise ShardingError(f"grid '@{self.name}' of shape {self.shape_text} {what}: it has a dynamic axis")
 
     # -- devices (LLVM 22 shard semantics) -----------------------------------
     def devices(self) -> list[tuple[int, ...]]:
         """All device multi-indices, row-major."""
+        self._require_static("has no fixed set of devices")
         return list(itertools.product(*(range(s) for s in self.shape)))
 
     def linear_index(self, dev) -> int:
@@ -158,11 +208,14 @@ class Sharding:
         return tuple(grid.group_size(self.dim_axes(d)) for d in range(rank))
 
     def local_shape(self, grid: Grid, shape) -> tuple[int, ...]:
-        """Per-device shape; assumes `check` passed."""
-        return tuple(s // n for s, n in zip(shape, self.shard_counts(grid, len(shape))))
+        """Per-device shape; assumes `check` passed.  A dimension that is
+        dynamic, or split over a dynamic grid axis, is dynamic (-1)."""
+        return tuple(s if n == 1 else (-1 if s < 0 or n == DYNAMIC else s // n)
+                     for s, n in zip(shape, self.shard_counts(grid, len(shape))))
 
     def num_shards(self, grid: Grid) -> int:
-        """How many distinct pieces the tensor is cut into (partial counts too)."""
+        """How many distinct pieces the tensor is cut into (partial counts
+        too); DYNAMIC on a dynamic group."""
         return grid.group_size(self.split_axis_set | set(self.partial_axes))
 
     # -- validation: the one place where a sharding is checked ----------------
@@ -195,10 +248,12 @@ class Sharding:
             if not axes:
                 continue
             n = grid.group_size(axes)
+            # A dynamic dimension, or a dynamic group, is split as upstream
+            # splits it: its size must divide at run time.
+            if shape[d] < 0 or n == DYNAMIC:
+                continue
             if shape[d] == 1 and n > 1:
                 raise ShardingError(f"dimension {d} has size 1 and cannot be split")
-            if shape[d] < 0:
-                raise ShardingError(f"dimension {d} is dynamic and cannot be split")
             if shape[d] % n:
                 raise ShardingError(
                     f"dimension {d} of size {shape[d]} is not divisible by {n} shards (grid axes {list(axes)})"

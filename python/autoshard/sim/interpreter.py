@@ -87,12 +87,15 @@ def _referenced_grids(module: ir.Module, fn, seen=None) -> set:
     return names
 
 
-def _resolve_grid(module: ir.Module, fn, named: str | None = None) -> Grid | None:
-    """The grid to simulate `fn` on: `named` (the caller knows it, e.g. from
+def _resolve_grid(module: ir.Module, fn, named: str | None = None, instance: Grid | None = None) -> Grid | None:
+    """The grid to simulate `fn` on: `instance` (a module grid with its
+    dynamic axes given sizes), else `named` (the caller knows it, e.g. from
     the function's boundary attributes), else the one its shard ops name,
     else the module's only grid."""
     grids = _module_grids(module)
     used = _referenced_grids(module, fn)
+    if instance is not None:
+        named = instance.name
     if named is not None:
         used = used | {named}
     if len(used) > 1:
@@ -107,6 +110,8 @@ def _resolve_grid(module: ir.Module, fn, named: str | None = None) -> Grid | Non
         raise SimError(f"no collective names a grid and the module has several: {sorted(grids)}", fn.location)
     if name not in grids:
         raise SimError(f"unknown grid @{name}", fn.location)
+    if instance is not None:
+        return instance
     if grids[name] is None:
         raise SimError(f"grid @{name} has a dynamic axis and cannot be simulated", fn.location)
     return Grid(name, grids[name])
@@ -141,6 +146,8 @@ class _Run:
         self.grid = grid
         self.devices = grid.devices() if grid is not None else [()]
         grids = _module_grids(module)
+        if grid is not None:
+            grids[grid.name] = grid.shape  # a dynamic grid runs at the sizes it was given
         data = _ModuleData(module, fill_domains)
         self._ctx = [Device(d if grid is not None else None, grid, grids, data) for d in self.devices]
 
@@ -218,13 +225,13 @@ def run_function(module: ir.Module, func_name: str, inputs: list, observe=None, 
 
 def run_spmd(module: ir.Module, func_name: str, per_device_inputs: dict, observe=None, fill_domains=None,
              wide_floats: bool = False, memory_limit: int | None = DEFAULT_SIM_MEMORY_LIMIT,
-             grid_name: str | None = None) -> dict:
-    """Run @func_name on every device of `grid_name`, or of the grid its
-    collectives name (or the module's only grid; a single device () when
-    there is no grid).  `memory_limit`: as for run_function, for all devices
-    together."""
+             grid_name: str | None = None, grid: Grid | None = None) -> dict:
+    """Run @func_name on every device of `grid` (a module grid with sizes for
+    its dynamic axes), or of `grid_name`, or of the grid its collectives name
+    (or the module's only grid; a single device () when there is no grid).
+    `memory_limit`: as for run_function, for all devices together."""
     fn = _find_func(module, func_name)
-    grid = _resolve_grid(module, fn, grid_name)
+    grid = _resolve_grid(module, fn, grid_name, grid)
     check_runs([(module, fn, len(grid.devices()) if grid is not None else 1)], memory_limit, wide_floats)
     run = _Run(module, grid, fill_domains, wide_floats)
     want, got = set(run.devices), set(per_device_inputs)

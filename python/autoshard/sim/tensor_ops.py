@@ -7,7 +7,8 @@ import numpy as np
 
 from autoshard.sim.helpers import attr_ints
 from autoshard.sim.registry import local
-from autoshard.sim.values import SimError
+from autoshard.ir import ir
+from autoshard.sim.values import SimError, np_dtype
 
 _DYNAMIC = -9223372036854775808  # ShapedType::kDynamic
 
@@ -43,3 +44,37 @@ def _extract_slice(op, args, dev):
 def _from_elements(op, args, dev):
     shape = list(op.results[0].type.shape)
     return np.array([np.asarray(a).item() for a in args]).reshape(shape)
+
+
+@local("tensor.cast")
+def _cast(op, args, dev):
+    # Only the static type changes; the interpreter checks the shape fits it.
+    return args[0]
+
+
+@local("tensor.empty")
+def _empty(op, args, dev):
+    # Its contents are unspecified: zeros, the same on every device and in
+    # both programs, so a program that reads them still compares.
+    t = op.results[0].type
+    sizes = iter(int(a) for a in args)
+    shape = [next(sizes) if ir.ShapedType.is_dynamic_size(s) else s for s in t.shape]
+    return np.zeros(shape, dtype=np_dtype(t.element_type, op.location))
+
+
+@local("tensor.extract")
+def _extract(op, args, dev):
+    x = np.asarray(args[0])
+    index = tuple(int(i) for i in args[1:])
+    if len(index) != x.ndim or any(not 0 <= i < n for i, n in zip(index, x.shape)):
+        raise SimError(f"'tensor.extract': index {list(index)} out of bounds of {list(x.shape)}", op.location)
+    return x[index]
+
+
+@local("tensor.dim")
+def _dim(op, args, dev):
+    x = np.asarray(args[0])
+    d = int(args[1])
+    if not 0 <= d < x.ndim:
+        raise SimError(f"'tensor.dim': dimension {d} out of range for a rank-{x.ndim} tensor", op.location)
+    return x.shape[d]

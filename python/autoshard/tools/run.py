@@ -235,6 +235,9 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
     grid = find_grid(module, grid_name) if grid_name else None
     if grid is None:
         raise AutoshardError(f"@{name} records no grid at its boundary: nothing to run on MPI ranks", spmd_func.location)
+    if not grid.is_static:
+        raise AutoshardError(f"@{name} runs on grid @{grid.name} of shape {grid.shape_text}: MPI ranks need a static "
+                             "grid (autoshard-verify{grid-sizes=...} simulates it at given sizes)", spmd_func.location)
     devices = list(itertools.product(*(range(s) for s in grid.shape)))
     if ranks != len(devices):
         raise AutoshardError(f"--ranks {ranks}, but the SPMD program runs on grid @{grid.name} "

@@ -37,7 +37,7 @@ from autoshard.transforms.base import (
     register_pass,
     size_or_none,
 )
-from autoshard.transforms.common import entry_functions, function_grid, grid_or_error, resolve_grid
+from autoshard.transforms.common import entry_functions, function_grid, grid_or_error, resolve_grid, static_grid
 from autoshard.units import format_bytes
 
 # Planning a function quietly for this long, then progress lines, and a
@@ -74,11 +74,13 @@ class AutoshardPass(Pass):
         cluster = load_cluster(self.cluster) if self.cluster else Cluster()
         default = grid_or_error(resolve_grid(module, self.grid, create=True), module)
         for func_op in entry_functions(module, state):
-            grid = function_grid(module, func_op, default)
-            assert grid is not None  # default is a grid (grid_or_error)
+            named = function_grid(module, func_op, default)
+            assert named is not None  # default is a grid (grid_or_error)
+            grid = static_grid(module, named, self.grid)
             model = CostModel(cluster, grid)
             graph = build_graph(func_op, grid)
             check_tensor_sizes(graph)
+            _refuse_dynamic_splits(graph)
             _warn_dynamic(state, graph, func_op)
             with _progress(state, graph.name) as log:
                 pp = build_problem(graph, model, budget)
@@ -97,6 +99,21 @@ class AutoshardPass(Pass):
                     baselines["megatron"] = megatron_cost(pp, plan.node_choice)
             state.reports.append(plan_report(pp, plan, budget, baselines))
             write_plan(graph, plan)
+
+
+def _refuse_dynamic_splits(graph) -> None:
+    """A user annotation splitting a dynamic dimension: the cost of its
+    pieces is unknown, so the planner does not take it (autoshard-partition
+    alone partitions it, with dynamic local sizes)."""
+    for op in graph.ops:
+        for vid, chain in zip(op.operands, op.chains):
+            shape = graph.values[vid].tensor.shape if graph.values[vid].tensor is not None else ()
+            for ann in chain:
+                dims = [d for d, axes in enumerate(ann.sharding.split_axes) if axes and shape[d] < 0]
+                if dims:
+                    raise AutoshardError(
+                        f"this annotation splits dynamic dimension {dims[0]}: the planner only splits static "
+                        "dimensions (cost needs sizes); run autoshard-partition alone on such annotations", ann.loc)
 
 
 def _warn_dynamic(state: PipelineState, graph, func_op) -> None:

@@ -10,33 +10,27 @@ from autoshard.sharding.ir_convert import grid_from_op, grid_op_text
 from autoshard.units import format_bytes, parse_bytes  # noqa: F401
 
 def resolve_grid(module, grid_option: str, create: bool) -> Grid | None:
-    """The module's grid; with none, the one `grid=AxB` describes (inserted
-    into the module as `shard.grid @grid` when `create`)."""
+    """The module's grid (its first static one, else its first one); with
+    none, the one `grid=AxB` describes (inserted into the module as
+    `shard.grid @grid` when `create`).  `grid=AxB` next to a module grid must
+    be that grid, or fill its dynamic axes (see `static_grid`)."""
     grid_ops = [op.operation for op in module.body.operations if op.operation.name == "shard.grid"]
-    # The default grid is the first static one; a dynamic grid is an error
-    # only where a function uses it (function_grid).
     static = [g for g in grid_ops if all(int(s) >= 0 for s in ir.DenseI64ArrayAttr(g.attributes["shape"]))]
-    if grid_ops and not static and not grid_option:
-        grid_from_op(grid_ops[0])  # raises, located at the grid
-    if static:
-        grid_ops = static
     if grid_ops:
-        grid = grid_from_op(grid_ops[0])
+        grid_op = (static or grid_ops)[0]
+        grid = grid_from_op(grid_op)
         if grid_option:
-            try:
-                shape = Grid.parse_shape(grid_option)
-            except ShardingError as e:
-                raise AutoshardError(str(e)) from None
-            if shape != grid.shape:
+            shape = _option_shape(grid_option)
+            if not grid.accepts(shape):
                 raise AutoshardError(
                     f"option grid={grid_option} conflicts with the module's grid '@{grid.name}' of shape {grid.shape_text}",
-                    grid_ops[0].location,
+                    grid_op.location,
                 )
         return grid
     if not grid_option:
         return None
     try:
-        grid = Grid("grid", Grid.parse_shape(grid_option))
+        grid = Grid("grid", _option_shape(grid_option))
     except ShardingError as e:
         raise AutoshardError(str(e)) from None
     if create:
@@ -44,6 +38,38 @@ def resolve_grid(module, grid_option: str, create: bool) -> Grid | None:
             new = ir.Operation.parse(grid_op_text(grid))
             ir.InsertionPoint.at_block_begin(module.body).insert(new)
     return grid
+
+
+def _option_shape(text: str) -> tuple[int, ...]:
+    try:
+        return Grid.parse_shape(text)
+    except ShardingError as e:
+        raise AutoshardError(str(e)) from None
+
+
+def static_grid(module, grid: Grid, grid_option: str) -> Grid:
+    """The grid the planner plans on: `grid` itself when static; a dynamic
+    grid gets its sizes from the option grid=AxB, or is a located error (a
+    cost needs device counts).  The shardings still name the module's grid,
+    so the partitioned program keeps its run-time sizes."""
+    if grid.is_static:
+        return grid
+    if grid_option:
+        shape = _option_shape(grid_option)
+        if grid.accepts(shape):
+            return Grid(grid.name, shape)
+    example = "x".join("2" if s < 0 else str(s) for s in grid.shape)
+    raise AutoshardError(
+        f"grid '@{grid.name}' has a dynamic axis (shape {grid.shape_text}): the planner needs a static size for "
+        f"every axis; give them with the option grid=... (e.g. grid={example})", _grid_location(module, grid.name))
+
+
+def _grid_location(module, name: str):
+    for op in module.body.operations:
+        op = op.operation
+        if op.name == "shard.grid" and ir.StringAttr(op.attributes["sym_name"]).value == name:
+            return op.location
+    return module.operation.location
 
 
 def function_grid(module, func_op, default: Grid | None) -> Grid | None:

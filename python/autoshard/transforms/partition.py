@@ -25,6 +25,7 @@ from autoshard.ir.linalg import outer_values
 from autoshard.rules import rule_for
 from autoshard.rules.local import LocalBuilder, lower
 from autoshard.sharding import Sharding
+from autoshard.sharding.model import DYNAMIC
 from autoshard.sharding.collectives import COLLECTIVES
 from autoshard.sharding.ir_convert import boundary_attrs, build_sharding_op, collective_attributes
 from autoshard.sharding.reshard import ReshardError, plan_reshard
@@ -45,6 +46,33 @@ def _tensor_type(shape, elem_type) -> ir.Type:
     return ir.RankedTensorType.get([s if s >= 0 else dynamic for s in shape], elem_type)
 
 
+def _scaled(size: int, n: int, grow: bool) -> int:
+    """A local dimension gathered (`grow`) or split over a group of n
+    devices, either possibly dynamic (-1)."""
+    if n == 1:
+        return size
+    if size < 0 or n == DYNAMIC:
+        return -1
+    return size * n if grow else size // n
+
+
+def _collective_shape(step, grid, shape) -> tuple:
+    """The result shape the shard op's verifier derives from its operand's
+    (upstream's rule: a dynamic group or dimension makes the moved dimension
+    dynamic); the layout's local shape may know more (a replicated dimension
+    is static again), and a `tensor.cast` then says so."""
+    out = list(step.before.local_shape(grid, shape))
+    n = grid.group_size(step.axes)
+    if step.kind == "all_gather":
+        out[step.dim] = _scaled(out[step.dim], n, grow=True)
+    elif step.kind in ("all_slice", "reduce_scatter"):
+        out[step.dim] = _scaled(out[step.dim], n, grow=False)
+    elif step.kind == "all_to_all":
+        out[step.dim] = _scaled(out[step.dim], n, grow=False)
+        out[step.concat_dim] = _scaled(out[step.concat_dim], n, grow=True)
+    return tuple(out)
+
+
 class _Emitter:
     """Emits collectives for layout changes at the current insertion point."""
 
@@ -60,10 +88,13 @@ class _Emitter:
             raise AutoshardError(f"cannot reshard a value from {src} to {dst}", loc) from None
         elem = ir.RankedTensorType(value.type).element_type
         for st in steps:
-            out_type = _tensor_type(st.after.local_shape(self.grid, shape), elem)
+            out_type = _tensor_type(_collective_shape(st, self.grid, shape), elem)
             op = ir.Operation.create(COLLECTIVES[st.kind].op_name, results=[out_type], operands=[value],
                                      attributes=collective_attributes(self.grid, st), loc=loc)
             value = op.results[0]
+            local_type = _tensor_type(st.after.local_shape(self.grid, shape), elem)
+            if local_type != out_type:
+                value = ir.Operation.create("tensor.cast", results=[local_type], operands=[value], loc=loc).results[0]
         return value
 
 

@@ -30,13 +30,13 @@ import numpy as np
 from autoshard.diagnostics import AutoshardError
 from autoshard.graph import find_grid
 from autoshard.ir import ir, new_context
-from autoshard.sharding import Grid, Sharding
+from autoshard.sharding import Grid, Sharding, ShardingError
 from autoshard.sharding.ir_convert import boundary_from_attrs
 from autoshard.sim import SimError, run_function, run_spmd
 from autoshard.sim.domains import input_domains
 from autoshard.sim.limits import DEFAULT_SIM_MEMORY_LIMIT, check_runs
 from autoshard.sim.values import np_dtype
-from autoshard.transforms.base import Pass, PipelineState, one_of, register_pass
+from autoshard.transforms.base import Pass, PipelineState, between, one_of, register_pass
 from autoshard.transforms.common import ORIGINAL_OF, entry_functions, functions, original_module, originals
 from autoshard.transforms.partition import spmd_layouts
 from autoshard.units import parse_bytes
@@ -44,7 +44,7 @@ from autoshard.units import parse_bytes
 _IDENTITY = {"sum": 0, "product": 1}
 
 
-def dyadic_inputs(ftype, seed: int, loc=None, domains: dict | None = None) -> list:
+def dyadic_inputs(ftype, seed: int, loc=None, domains: dict | None = None, dynamic_size: int | None = None) -> list:
     """Seeded random arguments whose floats are multiples of 1/8 in [-1, 1].
 
     Sums and products of such numbers are exact in f32 until they grow past
@@ -52,17 +52,18 @@ def dyadic_inputs(ftype, seed: int, loc=None, domains: dict | None = None) -> li
     reduced in any order) agree bit for bit between the original and the SPMD
     program; only the nonlinear ops leave rounding for rtol/atol to absorb.
     `domains` (argument index -> sim.domains.Domain) overrides that for the
-    arguments an op needs in a range (gather indices, ...).
+    arguments an op needs in a range (gather indices, ...).  A dynamic
+    dimension gets `dynamic_size` (None: refused).
     """
     out = []
     for i, t in enumerate(ftype.inputs):
         rng = np.random.default_rng([seed, i])
         if not isinstance(t, ir.RankedTensorType):
             raise SimError(f"cannot make a random value of type {t} (argument {i})", loc)
-        if not t.has_static_shape:
+        if not t.has_static_shape and dynamic_size is None:
             raise SimError(f"argument {i} has a dynamic shape ({t})", loc)
         dtype = np_dtype(t.element_type)
-        shape = tuple(t.shape)
+        shape = tuple(dynamic_size if ir.ShapedType.is_dynamic_size(s) else s for s in t.shape)
         domain = (domains or {}).get(i)
         if domain is not None:
             out.append(domain.draw(shape, dtype, rng, loc))
@@ -159,6 +160,8 @@ class _Tally:
     exact_values: int = 0
     largest_error: float = 0.0
     grid: Grid | None = None  # None: run on one device
+    declared: Grid | None = None  # the module's grid (dynamic axes as ?)
+    dynamic_size: int | None = None  # what dynamic argument dimensions were simulated at
 
     def line(self, name: str, rtol: float, atol: float) -> str:
         grid = self.grid
@@ -172,6 +175,11 @@ class _Tally:
             where = "on one device (no grid)"
         else:
             where = f"on grid {grid.shape_text} ({_count(grid.num_devices, 'device')})"
+            if self.declared is not None and not self.declared.is_static:
+                sizes = "x".join(str(grid.shape[a]) for a in self.declared.dynamic_axes)
+                where += f" (@{grid.name} of shape {self.declared.shape_text}, dynamic axes at {sizes})"
+        if self.dynamic_size is not None:
+            where += f", dynamic dimensions of the arguments at {self.dynamic_size}"
         how = []
         if self.float_values:
             how.append(f"largest abs error {self.largest_error:.2g} (rtol {rtol:g}, atol {atol:g})")
@@ -190,6 +198,11 @@ def _count(n: int, noun: str) -> str:
 _WIDE_FLOATS_LIMIT = 1 << 26
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    """'2' or '2x4' -> sizes for dynamic grid axes."""
+    return Grid.parse_shape(text)
+
+
 @register_pass
 @dataclass(frozen=True)
 class VerifyPass(Pass):
@@ -201,6 +214,12 @@ class VerifyPass(Pass):
     atol: float = field(default=1e-6, metadata={"help": "absolute tolerance for floating-point results"})
     sim_memory_limit: str = field(default=f"{DEFAULT_SIM_MEMORY_LIMIT >> 30}GiB", metadata={
         "help": "refuse, before allocating anything, a check whose simulated values would need more than this"})
+    grid_sizes: str = field(default="2", metadata={
+        "help": "sizes the dynamic axes of a grid are simulated at: one per dynamic axis (AxB) or one for all",
+        "parse": _sizes})
+    dynamic_dim_size: int = field(default=0, metadata={
+        "help": "size of every dynamic tensor dimension of the arguments; 0: twice the simulated device count "
+                "(so every split of it divides)", "parse": between(0, 1 << 20)})
     precision: str = field(default="auto", metadata={
         "help": "f32: every float rounded to its type after each op, as a device computes; f64: floats kept "
                 "in float64, so sums taken in another order agree (deep programs, e.g. two GPT-2 layers, "
@@ -221,6 +240,15 @@ class VerifyPass(Pass):
                 tally = self._check(module, original, orig_func, func_op, name)
             state.reports.append(tally.line(name, self.rtol, self.atol))
 
+    def _simulated(self, grid: Grid | None, func_op) -> Grid | None:
+        """The grid the SPMD program runs on: a dynamic one at grid-sizes."""
+        if grid is None or grid.is_static:
+            return grid
+        try:
+            return grid.instantiate(self.parsed("grid_sizes"))
+        except ShardingError as e:
+            raise AutoshardError(f"autoshard-verify{{grid-sizes={self.grid_sizes}}}: {e}", func_op.location) from None
+
     def _wide_floats(self, ftype) -> bool:
         if self.precision != "auto":
             return self.precision == "f64"
@@ -236,9 +264,10 @@ class VerifyPass(Pass):
         arg_bounds = _bounds(func_op, "arg_attrs", len(ftype.inputs))
         res_bounds = _bounds(func_op, "res_attrs", len(ftype.results))
         grid_name = next((b[0].grid for b in arg_bounds + res_bounds if b), None)
-        grid = find_grid(module, grid_name) if grid_name else None
-        tally.grid = grid
-        correspondence = _correspondence(orig_func, func_op, grid)
+        declared = find_grid(module, grid_name) if grid_name else None
+        grid = self._simulated(declared, func_op)
+        tally.grid, tally.declared = grid, declared
+        correspondence = _correspondence(orig_func, func_op, declared)
         # Intermediate values: the original's are kept until the SPMD op that
         # computes the same value runs, then compared, so the first value
         # that differs (in program order) is the one reported.
@@ -272,7 +301,10 @@ class VerifyPass(Pass):
             check_runs([(original, orig_func, 1), (module, func_op, devices)], limit, wide)
             domains = input_domains(orig_func)
             fills = domains.constants
-            inputs = dyadic_inputs(ftype, self.seed, orig_func.location, domains.args)
+            dynamic_size = self.dynamic_dim_size or 2 * (1 if grid is None else grid.num_devices)
+            tally.dynamic_size = dynamic_size if any(not t.has_static_shape for t in ftype.inputs
+                                                     if isinstance(t, ir.RankedTensorType)) else None
+            inputs = dyadic_inputs(ftype, self.seed, orig_func.location, domains.args, dynamic_size)
             if grid is None:
                 run: dict[str, Any] = {"fill_domains": fills, "wide_floats": wide, "memory_limit": limit}
                 expected = run_function(original, name, inputs, **run)
@@ -290,7 +322,7 @@ class VerifyPass(Pass):
                     for dev in devices
                 }
                 outputs = run_spmd(module, name, per_device, observe_spmd, fill_domains=fills, wide_floats=wide,
-                                   memory_limit=limit, grid_name=grid.name)
+                                   memory_limit=limit, grid=grid)
         except SimError as e:
             raise AutoshardError(f"numerical check could not run: {e.message}", e.location) from None
         for k, want in enumerate(expected):
@@ -374,8 +406,9 @@ def _correspondence(orig_func, func_op, grid) -> list:
 
     def result_shapes(f, position) -> list:
         op = f.regions[0].blocks[0].operations[position].operation
-        return [tuple(ir.RankedTensorType(r.type).shape) if isinstance(r.type, ir.RankedTensorType) else None
-                for r in op.results]
+        # Dynamic sizes as -1, as Sharding.local_shape writes them.
+        return [tuple(max(d, -1) for d in ir.RankedTensorType(r.type).shape)
+                if isinstance(r.type, ir.RankedTensorType) else None for r in op.results]
 
     spmd = unique_positions(func_op)
     out = []

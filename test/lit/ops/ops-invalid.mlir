@@ -1,17 +1,6 @@
 // Bad input around the op families: a located error and exit code 1 each.
 // RUN: autoshard-opt %s --split-input-file --verify-diagnostics --pass-pipeline='builtin.module(autoshard-partition,autoshard-verify)'
 
-// A user annotation that splits a dynamic dimension.
-shard.grid @g(shape = 2)
-func.func @dynamic_dim_split(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
-  %s = shard.sharding @g split_axes = [[0]] : !shard.sharding
-  // expected-error @below {{dimension 0 is dynamic and cannot be split}}
-  %a = shard.shard %x to %s : tensor<?x8xf32>
-  return %a : tensor<?x8xf32>
-}
-
-// -----
-
 // Halos in a user annotation: autoshard places halos itself.
 shard.grid @g(shape = 2)
 func.func @user_halo(%x: tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32> {

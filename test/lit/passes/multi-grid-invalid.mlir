@@ -1,4 +1,4 @@
-// A function on two grids, and a grid with a dynamic axis: located errors.
+// A function on two grids: a located error.
 // RUN: autoshard-opt %s --split-input-file --verify-diagnostics --autoshard-partition
 
 shard.grid @a(shape = 2)
@@ -10,14 +10,4 @@ func.func @between_grids(%x: tensor<8xf32>) -> tensor<8xf32> {
   %xs = shard.shard %x to %s : tensor<8xf32>
   %xt = shard.shard %xs to %t annotate_for_users : tensor<8xf32>
   return %xt : tensor<8xf32>
-}
-
-// -----
-
-// expected-error @below {{grid '@d' has a dynamic axis (shape 4x?x2): autoshard plans for static grid sizes}}
-shard.grid @d(shape = 4x?x2)
-func.func @dynamic_grid(%x: tensor<8xf32>) -> tensor<8xf32> {
-  %s = shard.sharding @d split_axes = [[0]] : !shard.sharding
-  %xs = shard.shard %x to %s : tensor<8xf32>
-  return %xs : tensor<8xf32>
 }
