@@ -125,6 +125,77 @@ def broadcast(values: dict, grid: Grid, axes, root) -> dict:
     return out
 
 
+def _is_root(grid: Grid, d: Device, axes, root) -> bool:
+    if len(root) != len(axes) or any(not 0 <= r < grid.shape[a] for r, a in zip(root, axes)):
+        raise CollectiveError(f"root {list(root)} invalid for grid_axes {list(axes)} of grid {list(grid.shape)}")
+    return all(d[a] == r for a, r in zip(axes, root))
+
+
+def _undefined(x: np.ndarray) -> np.ndarray:
+    """What the dialect leaves undefined: NaN for floats, so any use shows
+    up in a comparison; zeros otherwise."""
+    return np.full_like(x, np.nan) if x.dtype.kind == "f" else np.zeros_like(x)
+
+
+def gather(values: dict, grid: Grid, axes, gather_axis: int, root) -> dict:
+    """all_gather whose result only the root of each group holds."""
+    gathered = all_gather(values, grid, axes, gather_axis)
+    return {d: x if _is_root(grid, d, axes, root) else _undefined(x) for d, x in gathered.items()}
+
+
+def reduce(values: dict, grid: Grid, axes, root, kind: str, out_dtype) -> dict:
+    """all_reduce whose result only the root of each group holds."""
+    reduced = all_reduce(values, grid, axes, kind, out_dtype)
+    return {d: x if _is_root(grid, d, axes, root) else _undefined(x) for d, x in reduced.items()}
+
+
+def scatter(values: dict, grid: Grid, axes, scatter_axis: int, root) -> dict:
+    """Each group member gets its in-group-index chunk of the root's tensor."""
+    n = _group_size(grid, axes)
+    out = {}
+    for d in grid.devices():
+        src = next(m for m in _group(grid, d, axes) if _is_root(grid, m, axes, root))
+        out[d] = _split(values[src], n, scatter_axis)[grid.in_group_index(d, axes)]
+    return out
+
+
+def _peer(grid: Grid, d: Device, axes, coords) -> Device:
+    _is_root(grid, d, axes, coords)  # checks the coordinates
+    peer = list(d)
+    for a, c in zip(axes, coords):
+        peer[a] = c
+    return tuple(peer)
+
+
+def send(values: dict, grid: Grid, axes, destinations: dict, mailbox: dict) -> dict:
+    """Every device posts its tensor to the member of its group at its
+    destination (coordinates on `axes`); `recv` takes it.  A send's own
+    result is its operand."""
+    for d in grid.devices():
+        mailbox.setdefault(_peer(grid, d, axes, destinations[d] or ()), []).append((d, values[d]))
+    return dict(values)
+
+
+def recv(values: dict, grid: Grid, axes, sources: dict, mailbox: dict) -> dict:
+    """Every device takes the oldest tensor posted to it (from the member of
+    its group at its source, when given).  In a group of one device the
+    operand is the result (upstream folds that case)."""
+    if _group_size(grid, axes) == 1:
+        return dict(values)
+    out = {}
+    for d in grid.devices():
+        want = _peer(grid, d, axes, sources[d]) if sources[d] is not None else None
+        box = mailbox.get(d, [])
+        k = next((i for i, (src, _) in enumerate(box) if want is None or src == want), None)
+        if k is None:
+            raise CollectiveError(f"nothing was sent to device {list(d)}" + (f" from {list(want)}" if want else ""))
+        received = box.pop(k)[1]
+        if received.shape != values[d].shape:
+            raise CollectiveError(f"device {list(d)} receives shape {list(received.shape)} into {list(values[d].shape)}")
+        out[d] = received
+    return out
+
+
 def shift(values: dict, grid: Grid, axes, shift_axis: int, offset: int, rotate: bool) -> dict:
     """Device with coordinate c on `shift_axis` receives from c - offset
     (modulo the axis size if `rotate`). Without a source the result is
@@ -141,8 +212,7 @@ def shift(values: dict, grid: Grid, axes, shift_axis: int, offset: int, rotate: 
         if 0 <= c < size:
             out[d] = values[d[:shift_axis] + (c,) + d[shift_axis + 1 :]]
         else:
-            x = values[d]
-            out[d] = np.full_like(x, np.nan) if x.dtype.kind == "f" else np.zeros_like(x)
+            out[d] = _undefined(values[d])
     return out
 
 

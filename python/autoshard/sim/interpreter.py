@@ -145,6 +145,8 @@ class _Run:
         self.module = module
         self.grid = grid
         self.devices = grid.devices() if grid is not None else [()]
+        # device -> [(sender, tensor)]: what shard.send posted and shard.recv takes.
+        self.mailbox: dict = {}
         grids = _module_grids(module)
         if grid is not None:
             grids[grid.name] = grid.shape  # a dynamic grid runs at the sizes it was given

@@ -125,10 +125,82 @@ def _all_to_all(op, values, grid):
     return coll.all_to_all(values, grid, _axes(op), attr_int(op, "split_axis"), attr_int(op, "concat_axis"))
 
 
+_DYNAMIC = -9223372036854775808  # ShapedType::kDynamic in a static root
+
+
+def _device_coords(op, key: str, args) -> tuple | None:
+    """The coordinates attribute `key` (root, destination, source) names on
+    one device: its dynamic entries are the index operands after the tensor.
+    None when the op has no such attribute."""
+    if key not in op.attributes:
+        return None
+    dynamic = iter(int(v) for v in args[1:])
+    return tuple(next(dynamic) if r == _DYNAMIC else r for r in attr_ints(op, key))
+
+
+def _rooted(fn):
+    """Adapt `fn(op, values_by_device, run, root)` for ops with a `root`,
+    which must name the same device on every device."""
+
+    def handler(op, args_per_device, run):
+        run.grid_for(_grid_name(op), op)
+        roots = {_device_coords(op, "root", args) for args in args_per_device}
+        if len(roots) != 1:
+            raise SimError(f"'{op.name}': the devices name different roots {sorted(map(str, roots))}", op.location)
+        root = roots.pop()
+        values = {d: args[0] for d, args in zip(run.devices, args_per_device)}
+        try:
+            out = fn(op, values, run, list(root) if root is not None else [])
+        except coll.CollectiveError as e:
+            raise SimError(f"'{op.name}': {e}", op.location) from e
+        return [out[d] for d in run.devices]
+
+    return handler
+
+
+def _point_to_point(fn, key: str):
+    """Adapt `fn(values, grid, axes, coords_by_device, mailbox)` for send and
+    recv, whose peer (`key`) may differ from device to device."""
+
+    def handler(op, args_per_device, run):
+        grid = run.grid_for(_grid_name(op), op)
+        values = {d: args[0] for d, args in zip(run.devices, args_per_device)}
+        peers = {d: _device_coords(op, key, args) for d, args in zip(run.devices, args_per_device)}
+        try:
+            out = fn(values, grid, _axes(op), peers, run.mailbox)
+        except coll.CollectiveError as e:
+            raise SimError(f"'{op.name}': {e}", op.location) from e
+        return [out[d] for d in run.devices]
+
+    return handler
+
+
 @collective("shard.broadcast")
-@_collective
-def _broadcast(op, values, grid):
-    return coll.broadcast(values, grid, _axes(op), attr_ints(op, "root"))
+@_rooted
+def _broadcast(op, values, run, root):
+    return coll.broadcast(values, run.grid, _axes(op), root)
+
+
+@collective("shard.gather")
+@_rooted
+def _gather(op, values, run, root):
+    return coll.gather(values, run.grid, _axes(op), attr_int(op, "gather_axis"), root)
+
+
+@collective("shard.reduce")
+@_rooted
+def _reduce(op, values, run, root):
+    return coll.reduce(values, run.grid, _axes(op), root, _reduction(op), result_dtype(op))
+
+
+@collective("shard.scatter")
+@_rooted
+def _scatter(op, values, run, root):
+    return coll.scatter(values, run.grid, _axes(op), attr_int(op, "scatter_axis"), root)
+
+
+collective("shard.send")(_point_to_point(coll.send, "destination"))
+collective("shard.recv")(_point_to_point(coll.recv, "source"))
 
 
 @collective("shard.shift")

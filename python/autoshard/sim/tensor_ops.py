@@ -7,8 +7,7 @@ import numpy as np
 
 from autoshard.sim.helpers import attr_ints
 from autoshard.sim.registry import local
-from autoshard.ir import ir
-from autoshard.sim.values import SimError, np_dtype
+from autoshard.sim.values import SimError
 
 _DYNAMIC = -9223372036854775808  # ShapedType::kDynamic
 
@@ -50,16 +49,6 @@ def _from_elements(op, args, dev):
 def _cast(op, args, dev):
     # Only the static type changes; the interpreter checks the shape fits it.
     return args[0]
-
-
-@local("tensor.empty")
-def _empty(op, args, dev):
-    # Its contents are unspecified: zeros, the same on every device and in
-    # both programs, so a program that reads them still compares.
-    t = op.results[0].type
-    sizes = iter(int(a) for a in args)
-    shape = [next(sizes) if ir.ShapedType.is_dynamic_size(s) else s for s in t.shape]
-    return np.zeros(shape, dtype=np_dtype(t.element_type, op.location))
 
 
 @local("tensor.extract")

@@ -39,12 +39,14 @@ from autoshard.sim.values import np_dtype
 from autoshard.transforms.base import Pass, PipelineState, between, one_of, register_pass
 from autoshard.transforms.common import ORIGINAL_OF, entry_functions, functions, original_module, originals
 from autoshard.transforms.partition import spmd_layouts
+from autoshard.transforms.verify_local import device_block, is_annotated, named_grid, runs_on_grid
 from autoshard.units import parse_bytes
 
 _IDENTITY = {"sum": 0, "product": 1}
 
 
-def dyadic_inputs(ftype, seed: int, loc=None, domains: dict | None = None, dynamic_size: int | None = None) -> list:
+def dyadic_inputs(ftype, seed: int, loc=None, domains: dict | None = None, dynamic_size: int | None = None,
+                  stream: tuple = ()) -> list:
     """Seeded random arguments whose floats are multiples of 1/8 in [-1, 1].
 
     Sums and products of such numbers are exact in f32 until they grow past
@@ -53,17 +55,22 @@ def dyadic_inputs(ftype, seed: int, loc=None, domains: dict | None = None, dynam
     program; only the nonlinear ops leave rounding for rtol/atol to absorb.
     `domains` (argument index -> sim.domains.Domain) overrides that for the
     arguments an op needs in a range (gather indices, ...).  A dynamic
-    dimension gets `dynamic_size` (None: refused).
+    dimension gets `dynamic_size` (None: refused).  `stream` picks another
+    seeded draw (a device's own inputs).  A scalar index or integer argument
+    (a device coordinate, a root) is 0, valid on every grid.
     """
-    out = []
+    out: list = []
     for i, t in enumerate(ftype.inputs):
-        rng = np.random.default_rng([seed, i])
+        rng = np.random.default_rng([seed, *stream, i])
+        if isinstance(t, (ir.IndexType, ir.IntegerType)):
+            out.append(0)
+            continue
         if not isinstance(t, ir.RankedTensorType):
             raise SimError(f"cannot make a random value of type {t} (argument {i})", loc)
         if not t.has_static_shape and dynamic_size is None:
             raise SimError(f"argument {i} has a dynamic shape ({t})", loc)
         dtype = np_dtype(t.element_type)
-        shape = tuple(dynamic_size if ir.ShapedType.is_dynamic_size(s) else s for s in t.shape)
+        shape: tuple[int, ...] = tuple(int(s) if s >= 0 else int(dynamic_size or 0) for s in t.shape)
         domain = (domains or {}).get(i)
         if domain is not None:
             out.append(domain.draw(shape, dtype, rng, loc))
@@ -162,6 +169,7 @@ class _Tally:
     grid: Grid | None = None  # None: run on one device
     declared: Grid | None = None  # the module's grid (dynamic axes as ?)
     dynamic_size: int | None = None  # what dynamic argument dimensions were simulated at
+    hand_partitioned: bool = False  # compared device by device (verify_local.py)
 
     def line(self, name: str, rtol: float, atol: float) -> str:
         grid = self.grid
@@ -180,6 +188,8 @@ class _Tally:
                 where += f" (@{grid.name} of shape {self.declared.shape_text}, dynamic axes at {sizes})"
         if self.dynamic_size is not None:
             where += f", dynamic dimensions of the arguments at {self.dynamic_size}"
+        if self.hand_partitioned:
+            where += ", device by device (the input was SPMD code)"
         how = []
         if self.float_values:
             how.append(f"largest abs error {self.largest_error:.2g} (rtol {rtol:g}, atol {atol:g})")
@@ -263,7 +273,7 @@ class VerifyPass(Pass):
         ftype = ir.FunctionType(ir.TypeAttr(orig_func.attributes["function_type"]).value)
         arg_bounds = _bounds(func_op, "arg_attrs", len(ftype.inputs))
         res_bounds = _bounds(func_op, "res_attrs", len(ftype.results))
-        grid_name = next((b[0].grid for b in arg_bounds + res_bounds if b), None)
+        grid_name = next((b[0].grid for b in arg_bounds + res_bounds if b), None) or named_grid(orig_func)
         declared = find_grid(module, grid_name) if grid_name else None
         grid = self._simulated(declared, func_op)
         tally.grid, tally.declared = grid, declared
@@ -305,6 +315,11 @@ class VerifyPass(Pass):
             tally.dynamic_size = dynamic_size if any(not t.has_static_shape for t in ftype.inputs
                                                      if isinstance(t, ir.RankedTensorType)) else None
             inputs = dyadic_inputs(ftype, self.seed, orig_func.location, domains.args, dynamic_size)
+            hand_partitioned = grid is not None and runs_on_grid(orig_func)
+            if hand_partitioned:
+                assert grid is not None
+                return self._check_hand_partitioned(module, original, orig_func, func_op, name, grid, tally,
+                                                    (ftype, domains, dynamic_size, wide, limit, arg_bounds, res_bounds))
             if grid is None:
                 run: dict[str, Any] = {"fill_domains": fills, "wide_floats": wide, "memory_limit": limit}
                 expected = run_function(original, name, inputs, **run)
@@ -339,6 +354,41 @@ class VerifyPass(Pass):
                 raise AutoshardError(f"numerical check failed: {what}: {why}", where)
             self._compare(what, np.asarray(want), np.asarray(got), where, tally)
             tally.results += 1
+        return tally
+
+    def _check_hand_partitioned(self, module, original, orig_func, func_op, name, grid, tally, facts) -> _Tally:
+        """Both programs on the grid, compared device by device
+        (transforms/verify_local.py)."""
+        ftype, domains, dynamic_size, wide, limit, arg_bounds, res_bounds = facts
+        devices = grid.devices()
+        distinct = not is_annotated(orig_func)
+        run: dict[str, Any] = {"fill_domains": domains.constants, "wide_floats": wide, "memory_limit": limit,
+                               "grid": grid}
+        try:
+            given = {dev: dyadic_inputs(ftype, self.seed, orig_func.location, domains.args, dynamic_size,
+                                        stream=(grid.linear_index(dev),) if distinct else ())
+                     for dev in devices}
+            expected = run_spmd(original, name, given, **run)
+            local = {dev: [device_block(grid, b[0], dev, x) if b is not None and isinstance(x, np.ndarray) else x
+                           for b, x in zip(arg_bounds, given[dev])] for dev in devices}
+            outputs = run_spmd(module, name, local, **run)
+        except SimError as e:
+            raise AutoshardError(f"numerical check could not run: {e.message}", e.location) from None
+        for k in range(len(ftype.results)):
+            b = res_bounds[k]
+            producer = _describe_producer(orig_func, k)
+            where = producer.location if producer is not None else orig_func.location
+            for dev in devices:
+                want = expected[dev][k]
+                if b is not None and b[0].partial_axes:
+                    raise AutoshardError(f"result #{k} of @{name} is partial: a hand-partitioned function's "
+                                         "results are compared device by device", where)
+                if b is not None and isinstance(want, np.ndarray):
+                    want = device_block(grid, b[0], dev, want)
+                what = f"result #{k} of @{name} on device {list(dev)}"
+                self._compare(what, np.asarray(want), np.asarray(outputs[dev][k]), where, tally)
+            tally.results += 1
+        tally.hand_partitioned = True
         return tally
 
     def _compare(self, what, want, got, where, tally: _Tally):
@@ -411,7 +461,7 @@ def _correspondence(orig_func, func_op, grid) -> list:
                 if isinstance(r.type, ir.RankedTensorType) else None for r in op.results]
 
     spmd = unique_positions(func_op)
-    out = []
+    out: list = []
     layouts = spmd_layouts(orig_func, grid)
     for key, o in unique_positions(orig_func).items():
         if key not in spmd or o not in layouts:
