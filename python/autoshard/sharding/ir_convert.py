@@ -99,7 +99,7 @@ def sharded_dims_lists(op) -> tuple[list[int], list[int]]:
     return halos, offsets
 
 
-def _per_dim_halos(split, flat: list[int], grid: Grid | None, loc) -> tuple:
+def _per_dim_halos(split, flat: list[int], loc) -> tuple:
     dims = [d for d, axes in enumerate(split) if axes]
     if len(flat) != 2 * len(dims):
         raise AutoshardError(f"halo_sizes has {len(flat)} entries; the sharding splits {len(dims)} "
@@ -144,7 +144,7 @@ def sharding_from_op(op, grid: Grid | None = None) -> Sharding:
     if flat_halos and flat_offsets:
         raise AutoshardError("halo_sizes and sharded_dims_offsets are mutually exclusive", op.location)
     grid = grid if grid is not None and grid.name == name else None
-    halos = _per_dim_halos(split, flat_halos, grid, op.location) if flat_halos else ()
+    halos = _per_dim_halos(split, flat_halos, op.location) if flat_halos else ()
     offsets = _per_dim_offsets(split, flat_offsets, grid, op.location) if flat_offsets else ()
     return Sharding(name, split, partial, kind, offsets, halos)
 
