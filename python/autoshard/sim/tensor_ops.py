@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autoshard.sim.helpers import attr_ints, result_dtype
+from autoshard.sim.helpers import attr_ints
 from autoshard.sim.registry import local
 from autoshard.sim.values import SimError
 
@@ -43,15 +43,6 @@ def _extract_slice(op, args, dev):
 def _from_elements(op, args, dev):
     shape = list(op.results[0].type.shape)
     return np.array([np.asarray(a).item() for a in args]).reshape(shape)
-
-
-@local("tensor.empty")
-def _empty(op, args, dev):
-    # Its contents are undefined: zeros, so that two runs agree.
-    t = op.results[0].type
-    dyn = iter(args)
-    shape = [int(next(dyn)) if s == _DYNAMIC else s for s in t.shape]
-    return np.zeros(shape, dtype=result_dtype(op))
 
 
 @local("tensor.insert_slice")
