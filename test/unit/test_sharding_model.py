@@ -29,7 +29,7 @@ def test_local_shape_and_counts():
         (Sharding("g", ((0,), (0,))), (8, 8), "more than once"),
         (Sharding("g", ((0,),), (0,)), (8,), "more than once"),
         (Sharding("g", ((1,),)), (1,), "size 1"),
-        (Sharding("g", ((1,),)), (6,), "not divisible"),
+        (Sharding("g", ((1,),)), (3,), "cannot be split into 4 shards"),
         (Sharding("g", ((), (), (1,))), (8, 8), "rank 2"),
         (Sharding("h", ()), (8,), "grid"),
     ],

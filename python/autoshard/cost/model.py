@@ -50,7 +50,9 @@ class CostModel:
         self.grid = grid
         self.reshard_cost = lru_cache(maxsize=None)(self._reshard_cost)
 
-    def compute_cost(self, flops: int, shards: int, traffic_bytes: int = 0) -> float:
+    def compute_cost(self, flops: int, shards: float, traffic_bytes: int = 0) -> float:
+        """`shards`: how many times less work the busiest device does (a
+        fraction for uneven splits, FactorRule.effective_shards)."""
         return max(flops / (self.cluster.peak_flops * shards), traffic_bytes / self.cluster.memory_bandwidth)
 
     def halo_cost(self, axes, lo_bytes: int, hi_bytes: int) -> float:

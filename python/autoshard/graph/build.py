@@ -17,7 +17,7 @@ from autoshard.ir import ir
 from autoshard.ir.linalg import is_structured
 from autoshard.rules import RULES, OpInfo, TensorInfo
 from autoshard.sharding import Grid, Sharding
-from autoshard.sharding.ir_convert import check_against, grid_from_op, sharding_from_op
+from autoshard.sharding.ir_convert import check_against, grid_from_op, sharded_dims_lists, sharding_from_op
 
 SHARD_OPS = ("shard.shard", "shard.sharding")
 
@@ -125,6 +125,26 @@ def _const_shape_value(v) -> tuple[int, ...] | None:
     return tuple(int(x) for x in ir.DenseIntElementsAttr(attr))
 
 
+def _owner_name(owner) -> str:
+    return (owner.operation if hasattr(owner, "operation") else owner).name
+
+
+def _check_explicit_uneven(sh: Sharding, grid: Grid, shape, sharding_value, loc) -> None:
+    """An annotation may split a dimension that does not divide its shards
+    only by saying where the blocks are (`sharded_dims_offsets`), as
+    upstream requires; the balanced blocks autoshard plans are written so."""
+    if sh.offsets:
+        return
+    owner = sharding_value.owner
+    owner = owner.operation if hasattr(owner, "operation") else owner
+    if sharded_dims_lists(owner)[1]:
+        return
+    for d in sh.uneven_dims(grid, shape):
+        n = grid.group_size(sh.dim_axes(d))
+        raise AutoshardError(f"dimension {d} of size {shape[d]} is not divisible by {n} shards (grid axes "
+                             f"{list(sh.dim_axes(d))}): give its block boundaries with sharded_dims_offsets", loc)
+
+
 def find_grid(module, name: str | None = None) -> Grid | None:
     grids = [op.operation for op in module.body.operations if op.operation.name == "shard.grid"]
     for g in grids:
@@ -164,12 +184,14 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
                 raise AutoshardError(f"'{name}' has regions; ops with regions other than linalg structured "
                                      "ops are not supported (docs/ops.md)", op.location)
         if name == "shard.sharding":
-            sh = sharding_from_op(op)
+            sh = sharding_from_op(op, grid)
             if grid is None or sh.grid != grid.name:
                 raise AutoshardError(f"sharding names grid '@{sh.grid}' which is not defined in this module", op.location)
             check_against(sh, grid, None, op.location)
             shardings[op.results[0]] = sh
-            continue
+            if all(_owner_name(u.owner) == "shard.shard" for u in op.results[0].uses):
+                continue
+            # A sharding the function also returns or passes on is a value too.
         if name == "shard.shard":
             src, sval = op.operands[0], op.operands[1]
             if sval not in shardings:
@@ -180,6 +202,8 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
                 raise AutoshardError("only ranked tensors can be sharded", op.location)
             assert grid is not None  # sval is in shardings, so a shard.sharding op matched the grid
             check_against(sh, grid, t.shape, op.location)
+            _check_explicit_uneven(sh, grid, t.shape, sval, op.location)
+            sh = sh.canonical(grid, t.shape)
             base, chain = by_value[src]
             ann = Annotation(sh, "annotate_for_users" in op.attributes, op.location)
             by_value[op.results[0]] = (base, chain + (ann,))

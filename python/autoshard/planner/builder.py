@@ -106,7 +106,7 @@ def op_cost(model: CostModel, rule: FactorRule, strat, operand_tensors, result_t
     for t, sh in zip(result_tensors, result_shardings):
         if rule.writes_results:
             traffic += model.local_bytes(t.shape, t.itemsize, sh)
-    cost = model.compute_cost(rule.flops, rule.shards(grid, strat), traffic)
+    cost = model.compute_cost(rule.flops, rule.effective_shards(grid, strat), traffic)
     for w in rule.windows:
         axes = strat[w.factor]
         halo = rule.halo(grid, strat, w)

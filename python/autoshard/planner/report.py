@@ -84,7 +84,7 @@ def _node_rows(pp: PlanProblem, choice, into) -> list[dict]:
         if node.kind == "op":
             op = graph.ops[node.ref]
             name, loc = op.name, source_loc(op.loc)
-            strategy = node.rule.describe(node.strategies[j]) if node.rule else "no rule: replicated"
+            strategy = node.rule.describe(node.strategies[j], grid) if node.rule else "no rule: replicated"
             operands = [str(operand_requirement(node.rule, grid, node.strategies[j], k))
                         for k, vid in enumerate(op.operands) if graph.values[vid].tensor is not None]
         elif node.kind == "annotation":

@@ -12,7 +12,11 @@ strategy follow, with no op-specific code:
 - the compute per device: flops / product of the sizes of all used axes.
 
 Enumeration gives every grid axis of size > 1 to one factor or to none, in
-every major-to-minor order, keeping only splits that divide the factor.
+every major-to-minor order, keeping splits that divide the factor and, for
+ops whose SPMD form is the op itself on local shapes (`plain_local`), also
+*uneven* splits: one factor per strategy whose size does not divide its one
+grid axis, cut into balanced blocks (10 on 4: 3, 3, 2, 2; see
+sharding/model.py), costed by the busiest device's block.
 
 Two refinements cover convolutions, pooling and data movement:
 - a `Window` says that an operand dimension is read through a sliding window
@@ -158,6 +162,10 @@ class FactorRule:
     read_operands: tuple[int, ...] | None = None
     writes_results: bool = True
 
+    # The SPMD form is the same op on local operands (no shape operand,
+    # offset or halo of its own, see rules/local.py): blocks of any size work.
+    plain_local: bool = True
+
     def reads(self, k: int) -> bool:
         return self.read_operands is None or k in self.read_operands
 
@@ -183,9 +191,44 @@ class FactorRule:
         return found
 
     def _divides(self, grid: Grid, strat: Strategy) -> bool:
-        if not all(f.size % grid.group_size(a) == 0 and (not a or f.size > 1) for f, a in zip(self.factors, strat)):
+        uneven = 0
+        for f, (factor, a) in enumerate(zip(self.factors, strat)):
+            if a and factor.size <= 1:
+                return False
+            if factor.size % grid.group_size(a):
+                if not self.can_split_unevenly(grid, f, a):
+                    return False
+                uneven += 1
+        if uneven > 1:
             return False
         return all(self.halo(grid, strat, w) is not None for w in self.windows)
+
+    def can_split_unevenly(self, grid: Grid, f: int, axes) -> bool:
+        """May factor f be cut over `axes` into balanced blocks of different
+        sizes?  Only for plain local ops, over one grid axis (upstream's
+        sharded_dims_offsets count one axis's shards), never a windowed
+        factor (halos need even blocks), and with no empty block.  (The ops
+        with output-only factors that compute offsets from even blocks --
+        slice, pad, concat, tile, reverse -- are not plain local.)"""
+        return (self.plain_local and len(axes) == 1 and self.factors[f].size >= grid.group_size(axes)
+                and not any(w.factor == f for w in self.windows))
+
+    def effective_shards(self, grid: Grid, strat: Strategy) -> float:
+        """How many times less work the busiest device does than one device
+        doing all: the product over factors of size / largest block."""
+        out = 1.0
+        for factor, a in zip(self.factors, strat):
+            n = grid.group_size(a)
+            if n > 1:
+                out *= factor.size / -(-factor.size // n)
+        return out
+
+    def pointwise(self, f: int) -> bool:
+        """Does a result element along factor f depend only on operand
+        elements at the same index of f?  (Halos can then be carried
+        through: the op computes the halo rows of its result too.)"""
+        return (self.plain_local and self.factors[f].reduction is None
+                and not any(w.factor == f for w in self.windows) and f not in self.output_only_factors())
 
     def valid(self, grid: Grid, strat: Strategy) -> bool:
         return self._divides(grid, strat)
@@ -220,8 +263,12 @@ class FactorRule:
     def shards(self, grid: Grid, strat: Strategy) -> int:
         return prod(grid.group_size(a) for a in strat)
 
-    def describe(self, strat: Strategy) -> str:
-        parts = [f"{f.name}:{list(a)}" for f, a in zip(self.factors, strat) if a]
+    def describe(self, strat: Strategy, grid: Grid | None = None) -> str:
+        """"m:[0], k:[1]"; with the grid, an uneven split is marked "(uneven)"."""
+        def uneven(f: Factor, a) -> str:
+            return " (uneven)" if grid is not None and f.size % grid.group_size(a) else ""
+
+        parts = [f"{f.name}:{list(a)}{uneven(f, a)}" for f, a in zip(self.factors, strat) if a]
         return ", ".join(parts) if parts else "replicated"
 
     def infer_strategy(self, grid: Grid, operand_shardings, result_sharding: Sharding | None) -> Strategy:
@@ -244,7 +291,9 @@ class FactorRule:
                 axes = sh.dim_axes(d)
                 if not axes:
                     continue
-                if used & set(axes) or not grid.divides(self.factors[f].size, axes):
+                if used & set(axes):
+                    continue
+                if not grid.divides(self.factors[f].size, axes) and not self.can_split_unevenly(grid, f, axes):
                     continue
                 assigned[f] = axes
                 used |= set(axes)

@@ -5,6 +5,7 @@ Adding an op is one entry in RULES: a function OpInfo -> FactorRule | None.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from math import gcd
 from typing import Callable
 
@@ -206,6 +207,23 @@ def dense_roles(name: str) -> tuple[str, str, tuple[str, ...]] | None:
 
 def rule_for(op: OpInfo) -> FactorRule | None:
     if op.structured is not None:
-        return structured(op)  # every linalg structured op, from its maps
+        # Every linalg structured op, from its maps; their local form (inits
+        # on local shapes, a masked init for split sums) is written for even
+        # blocks only.
+        rule = structured(op)
+        return replace(rule, plain_local=False) if rule is not None else None
     fn = RULES.get(op.name)
-    return fn(op) if fn else None
+    rule = fn(op) if fn else None
+    if rule is not None and op.name in _OWN_LOCAL_FORM:
+        # Their SPMD form computes shapes or offsets from even blocks.
+        rule = replace(rule, plain_local=False)
+    return rule
+
+
+def _own_local_form() -> frozenset:
+    from autoshard.rules.local import LOWERINGS
+
+    return frozenset(LOWERINGS)
+
+
+_OWN_LOCAL_FORM = _own_local_form()

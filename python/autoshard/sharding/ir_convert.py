@@ -8,6 +8,12 @@ as discardable attributes on the `shard.sharding` op:
 
 Upstream `mlir-opt` parses and verifies that (unknown discardable attributes
 are kept as they are), so the annotated output stays valid LLVM 22 IR.
+
+`halo_sizes` (one (lo, hi) pair per split dimension, in dimension order) and
+`sharded_dims_offsets` (the n+1 block boundaries of every split dimension,
+in dimension order) are upstream's flat lists; the model keeps them per
+dimension.  Dynamic entries that are `arith.constant`s are folded, as
+upstream's canonicalizer does; other dynamic entries are an error.
 """
 
 from __future__ import annotations
@@ -48,18 +54,82 @@ def _parse_axis_array(text: str) -> tuple[tuple[int, ...], ...]:
     )
 
 
-def sharding_from_op(op) -> Sharding:
-    """Reads a `shard.sharding` op. Halo sizes, explicit shard offsets and
-    dynamic operands are not modelled: they are reported as errors."""
+_DYNAMIC = ir.ShapedType.get_dynamic_size()
+
+
+def _constant_index(value, what: str, loc) -> int:
+    owner = value.owner
+    op = owner.operation if hasattr(owner, "operation") else owner
+    if getattr(op, "name", None) == "arith.constant":
+        attr = op.attributes["value"]
+        if isinstance(attr, ir.IntegerAttr):
+            return int(attr.value)
+    raise AutoshardError(f"dynamic {what} in shardings are not supported (only constants are folded)", loc)
+
+
+def _mixed_list(op, key: str, dynamic: list, what: str) -> list[int]:
+    """A static list with its dynamic markers replaced by the constants the
+    operands hold."""
+    static = [int(v) for v in ir.DenseI64ArrayAttr(op.attributes[key])] if key in op.attributes else []
+    it = iter(dynamic)
+    out = []
+    for v in static:
+        if v == _DYNAMIC:
+            nxt = next(it, None)
+            if nxt is None:
+                raise AutoshardError(f"{what} have more dynamic entries than operands", op.location)
+            out.append(_constant_index(nxt, what, op.location))
+        else:
+            out.append(v)
+    return out
+
+
+def sharded_dims_lists(op) -> tuple[list[int], list[int]]:
+    """(halo sizes, sharded dims offsets) of a `shard.sharding` op, flat as
+    upstream writes them, constant operands folded."""
+    seg = [int(v) for v in ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"])] \
+        if "operandSegmentSizes" in op.attributes else [0, 0]
+    operands = list(op.operands)
+    dyn_offsets, dyn_halos = operands[: seg[0]], operands[seg[0]: seg[0] + seg[1]]
+    halos = _mixed_list(op, "static_halo_sizes", dyn_halos, "halo sizes")
+    offsets = _mixed_list(op, "static_sharded_dims_offsets", dyn_offsets, "shard offsets")
+    return halos, offsets
+
+
+def _per_dim_halos(split, flat: list[int], loc) -> tuple:
+    dims = [d for d, axes in enumerate(split) if axes]
+    if len(flat) != 2 * len(dims):
+        raise AutoshardError(f"halo_sizes has {len(flat)} entries; the sharding splits {len(dims)} "
+                             f"dimension(s) and needs two (lo, hi) per split dimension", loc)
+    out = [(0, 0)] * (dims[-1] + 1 if dims else 0)
+    for i, d in enumerate(dims):
+        out[d] = (flat[2 * i], flat[2 * i + 1])
+    return tuple(out)
+
+
+def _per_dim_offsets(split, flat: list[int], grid: Grid | None, loc) -> tuple:
+    if grid is None:
+        raise AutoshardError("sharded_dims_offsets need the sharding's grid to be defined", loc)
+    dims = [d for d, axes in enumerate(split) if axes]
+    out: list[tuple[int, ...]] = [()] * (dims[-1] + 1 if dims else 0)
+    pos = 0
+    for d in dims:
+        n = grid.group_size(split[d])
+        if pos + n + 1 > len(flat):
+            raise AutoshardError(f"sharded_dims_offsets has {len(flat)} entries, too few for the split dimensions "
+                                 f"(dimension {d} on {n} shards needs {n + 1})", loc)
+        out[d] = tuple(flat[pos: pos + n + 1])
+        pos += n + 1
+    if pos != len(flat):
+        raise AutoshardError(f"sharded_dims_offsets has {len(flat)} entries; the split dimensions need {pos} "
+                             f"(n+1 boundaries per dimension split into n shards)", loc)
+    return tuple(out)
+
+
+def sharding_from_op(op, grid: Grid | None = None) -> Sharding:
+    """Reads a `shard.sharding` op (of `grid`, needed to read its offsets)."""
     attrs = op.attributes
-    for key in ("static_halo_sizes", "static_sharded_dims_offsets"):
-        if key in attrs and len(ir.DenseI64ArrayAttr(attrs[key])) > 0:
-            raise AutoshardError(
-                f"'{key.removeprefix('static_')}' in shardings is not supported by autoshard", op.location
-            )
-    if len(op.operands) > 0:
-        raise AutoshardError("dynamic shard offsets or halo sizes are not supported", op.location)
-    grid = ir.FlatSymbolRefAttr(attrs["grid"]).value
+    name = ir.FlatSymbolRefAttr(attrs["grid"]).value
     split = _parse_axis_array(str(attrs["split_axes"]))
     partial: tuple[int, ...] = ()
     kind = "sum"
@@ -67,7 +137,32 @@ def sharding_from_op(op) -> Sharding:
         partial = tuple(int(a) for a in ir.DenseI16ArrayAttr(attrs[PARTIAL_AXES]))
     if PARTIAL_KIND in attrs:
         kind = ir.StringAttr(attrs[PARTIAL_KIND]).value
-    return Sharding(grid, split, partial, kind)
+    flat_halos, flat_offsets = sharded_dims_lists(op)
+    if flat_halos and flat_offsets:
+        raise AutoshardError("halo_sizes and sharded_dims_offsets are mutually exclusive", op.location)
+    grid = grid if grid is not None and grid.name == name else None
+    halos = _per_dim_halos(split, flat_halos, op.location) if flat_halos else ()
+    offsets = _per_dim_offsets(split, flat_offsets, grid, op.location) if flat_offsets else ()
+    return Sharding(name, split, partial, kind, offsets, halos)
+
+
+def flat_offsets(sh: Sharding, grid: Grid, shape) -> list[int]:
+    """Upstream's `sharded_dims_offsets` for `sh` on a tensor of `shape`:
+    empty when every split is even, else the boundaries of every split
+    dimension (upstream lists all or none)."""
+    if shape is None or not sh.uneven_dims(grid, shape):
+        return []
+    out: list[int] = []
+    for d, axes in enumerate(sh.split_axes):
+        if axes:
+            out.extend(sh.boundaries(grid, d, shape[d]))
+    return out
+
+
+def flat_halos(sh: Sharding) -> list[int]:
+    if not sh.has_halos:
+        return []
+    return [v for d, axes in enumerate(sh.split_axes) if axes for v in sh.dim_halo(d)]
 
 
 def axis_array_text(split_axes) -> str:
@@ -75,13 +170,17 @@ def axis_array_text(split_axes) -> str:
     return "[" + ", ".join("[" + ", ".join(str(a) for a in g) + "]" for g in groups) + "]"
 
 
-def build_sharding_op(sh: Sharding, loc) -> ir.Value:
-    """Creates `shard.sharding` at the current insertion point; returns its value."""
+def build_sharding_op(sh: Sharding, loc, offsets: list[int] | None = None) -> ir.Value:
+    """Creates `shard.sharding` at the current insertion point; returns its
+    value.  `offsets`: its `sharded_dims_offsets` (see `flat_offsets`)."""
+    halos = flat_halos(sh)
     op = shard.ShardingOp(
         ir.FlatSymbolRefAttr.get(sh.grid),
         ir.Attribute.parse(f"#shard<axisarray{axis_array_text(sh.split_axes)}>"),
         [],
         [],
+        static_sharded_dims_offsets=ir.DenseI64ArrayAttr.get(list(offsets)) if offsets else None,
+        static_halo_sizes=ir.DenseI64ArrayAttr.get(halos) if halos else None,
         loc=loc,
     )
     if sh.partial_axes:
@@ -107,6 +206,8 @@ def check_against(sh: Sharding, grid: Grid, shape, loc) -> None:
 GLOBAL_TYPE = "autoshard.global_type"
 SPLIT_AXES = "autoshard.split_axes"
 GRID = "autoshard.grid"
+OFFSETS = "autoshard.sharded_dims_offsets"  # per split dim, flat as upstream's
+HALOS = "autoshard.halo_sizes"
 
 
 def boundary_attrs(sh: Sharding, global_type) -> dict:
@@ -120,6 +221,10 @@ def boundary_attrs(sh: Sharding, global_type) -> dict:
     if sh.partial_axes:
         attrs[PARTIAL_AXES] = ir.DenseI16ArrayAttr.get(list(sh.partial_axes))
         attrs[PARTIAL_KIND] = ir.StringAttr.get(sh.partial_kind)
+    if sh.offsets:
+        attrs[OFFSETS] = ir.ArrayAttr.get([ir.DenseI64ArrayAttr.get(list(o)) for o in sh.offsets])
+    if sh.halo_sizes:
+        attrs[HALOS] = ir.DenseI64ArrayAttr.get([v for pair in sh.halo_sizes for v in pair])
     return attrs
 
 
@@ -131,7 +236,11 @@ def boundary_from_attrs(attrs):
     partial = tuple(int(a) for a in ir.DenseI16ArrayAttr(attrs[PARTIAL_AXES])) if PARTIAL_AXES in attrs else ()
     kind = ir.StringAttr(attrs[PARTIAL_KIND]).value if PARTIAL_KIND in attrs else "sum"
     grid = ir.FlatSymbolRefAttr(attrs[GRID]).value
-    return Sharding(grid, split, partial, kind), ir.TypeAttr(attrs[GLOBAL_TYPE]).value
+    offsets = tuple(tuple(int(v) for v in ir.DenseI64ArrayAttr(a)) for a in ir.ArrayAttr(attrs[OFFSETS])) \
+        if OFFSETS in attrs else ()
+    flat = [int(v) for v in ir.DenseI64ArrayAttr(attrs[HALOS])] if HALOS in attrs else []
+    halos = tuple(zip(flat[0::2], flat[1::2]))
+    return Sharding(grid, split, partial, kind, offsets, halos), ir.TypeAttr(attrs[GLOBAL_TYPE]).value
 
 
 def collective_attributes(grid, step) -> dict:

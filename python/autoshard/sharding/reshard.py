@@ -12,6 +12,18 @@ Order (cheapest first: reduce while the data is smallest, slice last):
 4. `all_slice` of the target's remaining split suffixes (no communication).
 A target with partial axes is reachable only from a source with the same
 partial axes and kind (nothing makes partial values out of whole ones).
+
+Halos: a source with halos first keeps only its core (`halo_drop`, a local
+slice) unless the target has the same layout; a target with halos gets them
+last (`halo_fill`: the core copied into a larger tensor, then
+`shard.update_halo`), as upstream's partition does when halo sizes change.
+
+Uneven dimensions (blocks of different sizes, see sharding/model.py) move
+whole: a dimension that is uneven before or after is gathered completely
+(every device pads its block to the largest, the padded blocks are
+gathered, the padding dropped) and then sliced completely (each device cuts
+its block at the offset of its position); reduce_scatter and all_to_all are
+used only where every block involved is even.
 """
 
 from __future__ import annotations
@@ -27,7 +39,7 @@ class ReshardError(ValueError):
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # all_reduce | reduce_scatter | all_to_all | all_gather | all_slice
+    kind: str  # all_reduce | reduce_scatter | all_to_all | all_gather | all_slice | halo_drop | halo_fill
     axes: tuple[int, ...]
     before: Sharding
     after: Sharding
@@ -36,14 +48,23 @@ class Step:
     reduction: str = "sum"
 
 
-def _set_dim(sh: Sharding, rank: int, d: int, axes) -> Sharding:
+def _set_dim(sh: Sharding, rank: int, d: int, axes, offsets=()) -> Sharding:
+    """`sh` with dimension d split over `axes` into blocks at `offsets`
+    (balanced when empty); no halos (they are handled around the core)."""
     split = list(sh.padded(rank))
     split[d] = tuple(axes)
-    return Sharding(sh.grid, tuple(split), sh.partial_axes, sh.partial_kind)
+    offs = [sh.dim_offsets(k) for k in range(rank)]
+    offs[d] = tuple(offsets)
+    return Sharding(sh.grid, tuple(split), sh.partial_axes, sh.partial_kind, tuple(offs))
 
 
 def _drop_partial(sh: Sharding, axes) -> Sharding:
-    return Sharding(sh.grid, sh.split_axes, tuple(a for a in sh.partial_axes if a not in axes), sh.partial_kind)
+    return Sharding(sh.grid, sh.split_axes, tuple(a for a in sh.partial_axes if a not in axes), sh.partial_kind,
+                    sh.offsets)
+
+
+def _dim_layout(sh: Sharding, d: int):
+    return sh.dim_axes(d), sh.dim_offsets(d)
 
 
 def _common_prefix(a, b) -> int:
@@ -54,7 +75,6 @@ def _common_prefix(a, b) -> int:
 
 
 def plan_reshard(grid: Grid, shape, src: Sharding, dst: Sharding) -> list[Step]:
-    rank = len(shape)
     if src == dst:
         return []
     if dst.partial_axes and (
@@ -63,6 +83,29 @@ def plan_reshard(grid: Grid, shape, src: Sharding, dst: Sharding) -> list[Step]:
         raise ReshardError(f"cannot make partial sharding {dst} from {src}")
     steps: list[Step] = []
     cur = src
+    if cur.has_halos:
+        core = cur.without_halos()
+        steps.append(Step("halo_drop", tuple(sorted(cur.split_axis_set)), cur, core))
+        cur = core
+    target = dst.without_halos()
+    steps += _plan_core(grid, shape, cur, target)
+    if dst.has_halos:
+        halo_axes = tuple(a for d in range(len(dst.halo_sizes)) if dst.dim_halo(d) != (0, 0)
+                          for a in dst.dim_axes(d))
+        steps.append(Step("halo_fill", halo_axes, target, dst))
+    return steps
+
+
+def _plan_core(grid: Grid, shape, src: Sharding, dst: Sharding) -> list[Step]:
+    """The steps between two layouts without halos."""
+    rank = len(shape)
+    if src == dst:
+        return []
+    steps: list[Step] = []
+    cur = src
+
+    def even(sh: Sharding, d: int) -> bool:
+        return not sh.is_uneven(grid, shape, d)
 
     # 1. reductions
     pending = [a for a in src.partial_axes if a not in dst.partial_axes]
@@ -72,7 +115,7 @@ def plan_reshard(grid: Grid, shape, src: Sharding, dst: Sharding) -> list[Step]:
         for a in list(pending):
             for d in range(rank):
                 target = dst.dim_axes(d)
-                if target and target[-1] == a and cur.dim_axes(d) == target[:-1]:
+                if target and target[-1] == a and cur.dim_axes(d) == target[:-1] and even(cur, d) and even(dst, d):
                     nxt = _drop_partial(_set_dim(cur, rank, d, target), (a,))
                     steps.append(Step("reduce_scatter", (a,), cur, nxt, dim=d, reduction=src.partial_kind))
                     cur = nxt
@@ -91,10 +134,10 @@ def plan_reshard(grid: Grid, shape, src: Sharding, dst: Sharding) -> list[Step]:
         for d1 in range(rank):
             have, want = cur.dim_axes(d1), dst.dim_axes(d1)
             excess = have[_common_prefix(have, want):]
-            if not excess or have[: len(have) - len(excess)] != want:
+            if not excess or have[: len(have) - len(excess)] != want or not (even(cur, d1) and even(dst, d1)):
                 continue
             for d2 in range(rank):
-                if d2 != d1 and dst.dim_axes(d2) == cur.dim_axes(d2) + excess:
+                if d2 != d1 and dst.dim_axes(d2) == cur.dim_axes(d2) + excess and even(cur, d2) and even(dst, d2):
                     nxt = _set_dim(_set_dim(cur, rank, d1, want), rank, d2, dst.dim_axes(d2))
                     steps.append(Step("all_to_all", excess, cur, nxt, dim=d2, concat_dim=d1))
                     cur = nxt
@@ -103,10 +146,12 @@ def plan_reshard(grid: Grid, shape, src: Sharding, dst: Sharding) -> list[Step]:
             if progress:
                 break
 
-    # 3. gathers
+    # 3. gathers (an uneven dimension whole)
     for d in range(rank):
+        if _dim_layout(cur, d) == _dim_layout(dst, d):
+            continue
         have, want = cur.dim_axes(d), dst.dim_axes(d)
-        keep = _common_prefix(have, want)
+        keep = _common_prefix(have, want) if even(cur, d) and even(dst, d) else 0
         if keep < len(have):
             nxt = _set_dim(cur, rank, d, have[:keep])
             steps.append(Step("all_gather", have[keep:], cur, nxt, dim=d))
@@ -116,7 +161,7 @@ def plan_reshard(grid: Grid, shape, src: Sharding, dst: Sharding) -> list[Step]:
     for d in range(rank):
         have, want = cur.dim_axes(d), dst.dim_axes(d)
         if len(want) > len(have):
-            nxt = _set_dim(cur, rank, d, want)
+            nxt = _set_dim(cur, rank, d, want, dst.dim_offsets(d))
             steps.append(Step("all_slice", want[len(have):], cur, nxt, dim=d))
             cur = nxt
 

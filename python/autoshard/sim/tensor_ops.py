@@ -51,19 +51,36 @@ def _cast(op, args, dev):
     return args[0]
 
 
+@local("tensor.insert_slice")
+def _insert_slice(op, args, dev):
+    seg = attr_ints(op, "operandSegmentSizes")
+    src, dest = np.asarray(args[0]), np.array(args[1])
+    rest = args[2:]
+    offsets = _mixed(attr_ints(op, "static_offsets"), rest[: seg[2]])
+    sizes = _mixed(attr_ints(op, "static_sizes"), rest[seg[2] : seg[2] + seg[3]])
+    strides = _mixed(attr_ints(op, "static_strides"), rest[seg[2] + seg[3] :])
+    if len(offsets) != dest.ndim or list(src.shape) != sizes or any(st != 1 for st in strides):
+        raise SimError(f"'tensor.insert_slice': a {list(src.shape)} source at offsets {offsets} sizes {sizes} "
+                       f"strides {strides} is not simulated (rank-reducing or strided)", op.location)
+    if any(o < 0 or o + s > n for o, s, n in zip(offsets, sizes, dest.shape)):
+        raise SimError(f"'tensor.insert_slice': offsets {offsets} sizes {sizes} out of bounds of "
+                       f"{list(dest.shape)}", op.location)
+    dest[tuple(slice(o, o + s) for o, s in zip(offsets, sizes))] = src
+    return dest
+
+
+@local("tensor.dim")
+def _dim(op, args, dev):
+    x, d = np.asarray(args[0]), int(args[1])
+    if not 0 <= d < x.ndim:
+        raise SimError(f"'tensor.dim': index {d} out of range for a rank-{x.ndim} tensor", op.location)
+    return x.shape[d]
+
+
 @local("tensor.extract")
 def _extract(op, args, dev):
     x = np.asarray(args[0])
     index = tuple(int(i) for i in args[1:])
     if len(index) != x.ndim or any(not 0 <= i < n for i, n in zip(index, x.shape)):
         raise SimError(f"'tensor.extract': index {list(index)} out of bounds of {list(x.shape)}", op.location)
-    return x[index]
-
-
-@local("tensor.dim")
-def _dim(op, args, dev):
-    x = np.asarray(args[0])
-    d = int(args[1])
-    if not 0 <= d < x.ndim:
-        raise SimError(f"'tensor.dim': dimension {d} out of range for a rank-{x.ndim} tensor", op.location)
-    return x.shape[d]
+    return x[index].item()

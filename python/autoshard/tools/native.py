@@ -248,7 +248,7 @@ def _rank_main(workdir: str) -> int:
 
     program = CompiledProgram((work / "spmd.llvm.mlir").read_text(), meta["function"], [meta["libmpi"]], count)
     inputs = [np.load(work / f"in.{r}.{i}.npy") for i in range(meta["inputs"])]
-    outputs = [np.zeros(shape, dtype=np.dtype(dt)) for shape, dt in meta["results"]]
+    outputs = [np.zeros(shape, dtype=np.dtype(dt)) for shape, dt in meta["results"][r]]
     world = ctypes.c_int(MPICH_COMM_WORLD)
     libmpi.MPI_Barrier(world)
     start = time.perf_counter()

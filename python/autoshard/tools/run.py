@@ -166,9 +166,23 @@ def _pick_function(module, name: str | None):
     return funcs[names.index(name)], name
 
 
+def _rank_shape(grid, dev, bound, spmd_type) -> list[int]:
+    """The shape of a result on device `dev`: its SPMD type, with the
+    device's block size (plus halos) where the type is dynamic."""
+    from autoshard.ir import ir
+
+    shape = list(ir.RankedTensorType(spmd_type).shape)
+    if bound is None:
+        return shape
+    sh, global_type = bound
+    block = sh.block(grid, tuple(ir.RankedTensorType(global_type).shape), dev)
+    return [hi - lo + sum(sh.dim_halo(d)) if s < 0 else s for d, (s, (lo, hi)) in enumerate(zip(shape, block))]
+
+
 def _launch_ranks(llvm_text: str, name: str, blocks: list, results: list, workdir: str | None):
     """Runs the SPMD program on one MPI rank per entry of `blocks` (rank r
-    gets blocks[r], its argument blocks); returns each rank's outputs and
+    gets blocks[r], its argument blocks, and results[r], the shapes and
+    dtypes of its results); returns each rank's outputs and
     stats (seconds, bytes sent per collective)."""
     from autoshard.tools.native import mpich_paths
 
@@ -191,7 +205,7 @@ def _launch_ranks(llvm_text: str, name: str, blocks: list, results: list, workdi
         if proc.returncode != 0:
             tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
             raise AutoshardError(f"the SPMD program failed on {ranks} MPI ranks (mpiexec exit {proc.returncode}):\n{tail}")
-        outputs = [[np.load(work / f"out.{r}.{k}.npy") for k in range(len(results))] for r in range(ranks)]
+        outputs = [[np.load(work / f"out.{r}.{k}.npy") for k in range(len(results[r]))] for r in range(ranks)]
         stats = [json.loads((work / f"stats.{r}.json").read_text()) for r in range(ranks)]
     return outputs, stats
 
@@ -275,8 +289,9 @@ def run_program(path: str, pipeline: str, ranks: int, seed: int = 0, rtol: float
 
     blocks = [[_local_input(grid, b[0], dev, x) if b is not None else x for b, x in zip(arg_bounds, inputs)]
               for dev in devices]
-    results = [(list(ir.RankedTensorType(t).shape), np_dtype(ir.RankedTensorType(t).element_type).str)
-               for t in ftype_spmd.results]
+    # Per rank: an uneven block's size (dynamic in the type) is the device's own.
+    results = [[(_rank_shape(grid, dev, b, t), np_dtype(ir.RankedTensorType(t).element_type).str)
+                for b, t in zip(res_bounds, ftype_spmd.results)] for dev in devices]
     outputs, stats = _launch_ranks(spmd_llvm, name, blocks, results, workdir)
     outputs = dict(zip(devices, outputs))
     spmd_seconds = max(s["seconds"] for s in stats)

@@ -5,7 +5,9 @@ resolved layout, S from the plan) and every consumer that needs another layout
 reads it through `shard.shard ... annotate_for_users` ops: first the user's own
 annotations from the input, in order, where they differ, then the layout the
 consumer's strategy needs.  Distinct shardings are `shard.sharding` ops at the
-top of the function, in order of first use.
+top of the function, in order of first use; a sharding that splits a
+dimension unevenly is written with the `sharded_dims_offsets` of the tensor
+it annotates (one op per distinct list).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from autoshard.ir import ir
 from autoshard.planner import Plan
 from autoshard.planner.builder import operand_requirement
 from autoshard.sharding import Sharding
-from autoshard.sharding.ir_convert import build_shard_op, build_sharding_op
+from autoshard.sharding.ir_convert import build_shard_op, build_sharding_op, flat_offsets
 
 
 def strip_annotations(func_op) -> None:
@@ -56,18 +58,23 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
     with func_op.context:
         loc = func_op.location
         # 1. One shard.sharding op per distinct sharding, at the top, in order of first use.
-        order: list[Sharding] = []
+        assert grid is not None  # a plan is made on a grid
+        def key(sh: Sharding, vid: int) -> tuple:
+            t = graph.values[vid].tensor
+            return sh, tuple(flat_offsets(sh, grid, t.shape if t is not None else None))
+
+        order: list[tuple] = []
         for v in graph.values:
-            if v.id in plan.value_sharding and plan.value_sharding[v.id] not in order:
-                order.append(plan.value_sharding[v.id])
-        for _, _, _, chain, req in needs:
+            if v.id in plan.value_sharding and key(plan.value_sharding[v.id], v.id) not in order:
+                order.append(key(plan.value_sharding[v.id], v.id))
+        for _, _, vid, chain, req in needs:
             for sh in chain + ([req] if req is not None else []):
-                if sh not in order:
-                    order.append(sh)
-        sharding_values: dict[Sharding, ir.Value] = {}
+                if key(sh, vid) not in order:
+                    order.append(key(sh, vid))
+        sharding_values: dict[tuple, ir.Value] = {}
         with ir.InsertionPoint.at_block_begin(block), loc:
-            for sh in order:
-                sharding_values[sh] = build_sharding_op(sh, loc)
+            for sh, offsets in order:
+                sharding_values[(sh, offsets)] = build_sharding_op(sh, loc, list(offsets))
 
         # 2. Producer annotations: arguments right after the shardings, op
         #    results right after their op.
@@ -76,7 +83,7 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
         for v in graph.values:
             if v.id not in plan.value_sharding:
                 continue
-            sval = sharding_values[plan.value_sharding[v.id]]
+            sval = sharding_values[key(plan.value_sharding[v.id], v.id)]
             if v.producer is None:
                 with ir.InsertionPoint.after(after), loc:
                     new = build_shard_op(v.value, sval, False, loc)
@@ -96,6 +103,6 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
                 if want == current:
                     continue
                 with ir.InsertionPoint(op), op.location:
-                    value = build_shard_op(value, sharding_values[want], True, op.location)
+                    value = build_shard_op(value, sharding_values[key(want, vid)], True, op.location)
                 current = want
             op.operands[k] = value

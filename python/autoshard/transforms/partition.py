@@ -25,10 +25,7 @@ from autoshard.ir.linalg import outer_values
 from autoshard.rules import rule_for
 from autoshard.rules.local import LocalBuilder, lower
 from autoshard.sharding import Sharding
-from autoshard.sharding.model import DYNAMIC
-from autoshard.sharding.collectives import COLLECTIVES
-from autoshard.sharding.ir_convert import boundary_attrs, build_sharding_op, collective_attributes
-from autoshard.sharding.reshard import ReshardError, plan_reshard
+from autoshard.sharding.ir_convert import boundary_attrs, build_sharding_op, flat_offsets
 from autoshard.transforms.base import Pass, PipelineState, register_pass
 from autoshard.transforms.common import (
     ORIGINAL_OF,
@@ -39,63 +36,9 @@ from autoshard.transforms.common import (
     originals,
     resolve_grid,
 )
+from autoshard.transforms.reshard_ir import Emitter, tensor_type
 
 _STRUCTURAL_ATTRS = ("function_type", "arg_attrs", "res_attrs", "sym_name")
-def _tensor_type(shape, elem_type) -> ir.Type:
-    dynamic = ir.ShapedType.get_dynamic_size()
-    return ir.RankedTensorType.get([s if s >= 0 else dynamic for s in shape], elem_type)
-
-
-def _scaled(size: int, n: int, grow: bool) -> int:
-    """A local dimension gathered (`grow`) or split over a group of n
-    devices, either possibly dynamic (-1)."""
-    if n == 1:
-        return size
-    if size < 0 or n == DYNAMIC:
-        return -1
-    return size * n if grow else size // n
-
-
-def _collective_shape(step, grid, shape) -> tuple:
-    """The result shape the shard op's verifier derives from its operand's
-    (upstream's rule: a dynamic group or dimension makes the moved dimension
-    dynamic); the layout's local shape may know more (a replicated dimension
-    is static again), and a `tensor.cast` then says so."""
-    out = list(step.before.local_shape(grid, shape))
-    n = grid.group_size(step.axes)
-    if step.kind == "all_gather":
-        out[step.dim] = _scaled(out[step.dim], n, grow=True)
-    elif step.kind in ("all_slice", "reduce_scatter"):
-        out[step.dim] = _scaled(out[step.dim], n, grow=False)
-    elif step.kind == "all_to_all":
-        out[step.dim] = _scaled(out[step.dim], n, grow=False)
-        out[step.concat_dim] = _scaled(out[step.concat_dim], n, grow=True)
-    return tuple(out)
-
-
-class _Emitter:
-    """Emits collectives for layout changes at the current insertion point."""
-
-    def __init__(self, grid):
-        self.grid = grid
-
-    def reshard(self, value, shape, src: Sharding, dst: Sharding, loc):
-        if src == dst:
-            return value
-        try:
-            steps = plan_reshard(self.grid, shape, src, dst)
-        except ReshardError:
-            raise AutoshardError(f"cannot reshard a value from {src} to {dst}", loc) from None
-        elem = ir.RankedTensorType(value.type).element_type
-        for st in steps:
-            out_type = _tensor_type(_collective_shape(st, self.grid, shape), elem)
-            op = ir.Operation.create(COLLECTIVES[st.kind].op_name, results=[out_type], operands=[value],
-                                     attributes=collective_attributes(self.grid, st), loc=loc)
-            value = op.results[0]
-            local_type = _tensor_type(st.after.local_shape(self.grid, shape), elem)
-            if local_type != out_type:
-                value = ir.Operation.create("tensor.cast", results=[local_type], operands=[value], loc=loc).results[0]
-        return value
 
 
 def _producer_annotation(graph, vid):
@@ -136,7 +79,7 @@ class _Partitioner:
         self.func_op = func_op
         self.grid = grid
         self.graph = build_graph(func_op, grid)
-        self.emit = _Emitter(grid)
+        self.emit = Emitter(grid)
         self.replicated = Sharding(grid.name)
         self.env: dict[int, tuple] = {}  # value id -> (new ir.Value, its layout)
         self.resharded: dict = {}  # (value id, annotation chain, layout) -> resharded ir.Value
@@ -160,7 +103,7 @@ class _Partitioner:
         return layouts, types
 
     def _local_type(self, global_type, sh, shape):
-        return _tensor_type(sh.local_shape(self.grid, shape), ir.RankedTensorType(global_type).element_type)
+        return tensor_type(sh.spmd_shape(self.grid, shape), ir.RankedTensorType(global_type).element_type)
 
     def _operand(self, op, k, target):
         """Operand k of `op`, resharded along its annotation chain, then to `target`."""
@@ -214,8 +157,18 @@ class _Partitioner:
         if rule is None:
             return None, None, [self.replicated if t is not None else None for t in tensors]
         res_ann = _producer_annotation(self.graph, op.results[0]) if op.results else None
-        strat = rule.infer_strategy(self.grid, self._seen(op), res_ann)
-        return rule, strat, [rule.result_sharding(self.grid, strat, i) for i in range(len(op.results))]
+        seen = self._seen(op)
+        strat = rule.infer_strategy(self.grid, seen, res_ann)
+        carried = _carried(rule, strat, seen)
+        return rule, strat, [_with_carried(rule.result_sharding(self.grid, strat, i), rule.results[i], carried)
+                             for i in range(len(op.results))]
+
+    def _target(self, rule, strat, op, k):
+        """The layout operand k of `op` is needed in under `strat`."""
+        if rule is None or k >= len(rule.operands):
+            return self.replicated
+        sh = rule.operand_sharding(self.grid, strat, k)
+        return _with_carried(sh, rule.operands[k], _carried(rule, strat, self._seen(op)))
 
     def _after(self, vid, value, sh, loc):
         """Record result `vid` (in layout `sh`), resharded to its producer
@@ -251,8 +204,10 @@ class _Partitioner:
             # The operand's layout in the SPMD program, as upstream resolves it.
             vid = op.operands[0]
             chain = op.chains[0]
-            layout = chain[-1].sharding if chain else self.env[vid][1]
-            self.env[op.results[0]] = (build_sharding_op(layout or self.replicated, op.loc), None)
+            layout = (chain[-1].sharding if chain else self.env[vid][1]) or self.replicated
+            t = self.graph.values[vid].tensor
+            offsets = flat_offsets(layout, grid, t.shape if t is not None else None)
+            self.env[op.results[0]] = (build_sharding_op(layout, op.loc, offsets), None)
             return
         rule, strat, layouts = self._plan(op)
         tensors = [self.graph.values[r].tensor for r in op.results]
@@ -260,10 +215,7 @@ class _Partitioner:
             operands = [self._operand(op, k, self.replicated) for k in range(len(op.operands))]
             result_types = [r.type for r in op.op.results]
         else:
-            operands = [
-                self._operand(op, k, rule.operand_sharding(grid, strat, k) if k < len(rule.operands) else self.replicated)
-                for k in range(len(op.operands))
-            ]
+            operands = [self._operand(op, k, self._target(rule, strat, op, k)) for k in range(len(op.operands))]
             result_types = [self._local_type(r.type, sh, t.shape) for sh, t, r in zip(layouts, tensors, op.op.results)]
         builder = LocalBuilder(grid, op.loc, op.op, self._captured(op.op))
         if rule is None and len(op.op.regions):
@@ -311,6 +263,37 @@ class _Partitioner:
         old_type = ir.FunctionType(ir.TypeAttr(old["function_type"]).value)
         new_func.attributes["arg_attrs"] = _boundary_array(arg_layouts, old_type.inputs, old.get("arg_attrs"))
         new_func.attributes["res_attrs"] = _boundary_array(self.result_layouts, old_type.results, old.get("res_attrs"))
+
+
+def _carried(rule, strat, seen) -> dict:
+    """{factor: (offsets, halo)} for the pointwise factors whose every
+    operand dimension arrives with the same explicit block boundaries or
+    halo, split as the strategy splits it: the op then runs on those blocks
+    as they are, and its result has them too (upstream's partition keeps
+    halos through elementwise chains so)."""
+    found: dict = {}
+    refused: set = set()
+    for dims, sh in zip(rule.operands, seen):
+        if dims is None:
+            continue
+        for d, f in enumerate(dims):
+            if f is None:
+                continue
+            layout = (sh.dim_offsets(d), sh.dim_halo(d)) if sh is not None else ((), (0, 0))
+            ok = layout != ((), (0, 0)) and rule.pointwise(f) and sh.dim_axes(d) == strat[f]
+            if not ok or found.get(f, layout) != layout:
+                refused.add(f)
+            else:
+                found[f] = layout
+    return {f: v for f, v in found.items() if f not in refused}
+
+
+def _with_carried(sh, dims, carried):
+    if not carried or dims is None:
+        return sh
+    offsets = tuple(carried[f][0] if f in carried else () for f in dims)
+    halos = tuple(carried[f][1] if f in carried else (0, 0) for f in dims)
+    return Sharding(sh.grid, sh.split_axes, sh.partial_axes, sh.partial_kind, offsets, halos)
 
 
 def _fold_empty_slices(block) -> None:

@@ -85,40 +85,55 @@ def dyadic_inputs(ftype, seed: int, loc=None, domains: dict | None = None, dynam
     return out
 
 
-def _block(grid: Grid, sh: Sharding, device, local_shape):
-    """The index expression of `device`'s block in the global tensor."""
-    index = []
-    for d, n in enumerate(local_shape):
-        axes = sh.dim_axes(d)
-        pos = 0
-        for a in axes:
-            pos = pos * grid.shape[a] + device[a]
-        index.append(slice(pos * n, (pos + 1) * n))
-    return tuple(index)
+def _block(grid: Grid, sh: Sharding, device, global_shape):
+    """The index expression of `device`'s core block in the global tensor."""
+    return tuple(slice(a, b) for a, b in sh.block(grid, global_shape, device))
+
+
+def _core(sh: Sharding, local: np.ndarray) -> np.ndarray:
+    """A device's local value without its halo rows."""
+    if not sh.has_halos:
+        return local
+    index = tuple(slice(lo, local.shape[d] - hi) for d, (lo, hi) in
+                  ((d, sh.dim_halo(d)) for d in range(local.ndim)))
+    return local[index]
 
 
 def _local_input(grid, sh: Sharding, device, value: np.ndarray) -> np.ndarray:
-    local_shape = sh.local_shape(grid, value.shape)
     # A view, not a copy: the devices' pieces together are as big as the input.
-    piece = value[_block(grid, sh, device, local_shape)]
+    piece = value[_block(grid, sh, device, value.shape)]
     if sh.partial_axes and any(device[a] for a in sh.partial_axes):
         if sh.partial_kind in _IDENTITY:
             piece = np.full_like(piece, _IDENTITY[sh.partial_kind])
+    if sh.has_halos:
+        piece = _with_halo_rows(grid, sh, device, value, piece)
     return piece
+
+
+def _with_halo_rows(grid, sh: Sharding, device, value: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """The device's block with its halo rows as `shard.update_halo` leaves
+    them: the neighbours' rows inside the tensor, zeros beyond its ends."""
+    blk = sh.block(grid, value.shape, device)
+    pads, index = [], []
+    for d, (a, b) in enumerate(blk):
+        lo, hi = sh.dim_halo(d)
+        start, stop = max(a - lo, 0), min(b + hi, value.shape[d])
+        pads.append((lo - (a - start), hi - (stop - b)))
+        index.append(slice(start, stop))
+    return np.pad(value[tuple(index)], pads)
 
 
 def _assemble(grid, sh: Sharding, global_shape, outputs: dict, k: int):
     """The global value of result k, and a message if replicas disagree."""
     devices = sorted(outputs)
-    local_shape = sh.local_shape(grid, global_shape)
     used = sh.split_axis_set | set(sh.partial_axes)
     result = None
     canonical = {}
     for dev in devices:
         key = tuple(c if a in used else 0 for a, c in enumerate(dev))
-        local = np.asarray(outputs[dev][k])
+        local = _core(sh, np.asarray(outputs[dev][k]))
         if key != dev:
-            ref = np.asarray(outputs[key][k])
+            ref = _core(sh, np.asarray(outputs[key][k]))
             if not np.array_equal(ref, local, equal_nan=True):
                 return None, f"devices {key} and {dev} should hold the same replica but differ"
             continue
@@ -127,7 +142,10 @@ def _assemble(grid, sh: Sharding, global_shape, outputs: dict, k: int):
     for dev, local in canonical.items():
         if result is None:
             result = np.zeros(global_shape, dtype=local.dtype)
-        blk = _block(grid, sh, dev, local_shape)
+        blk = _block(grid, sh, dev, global_shape)
+        if local.shape != tuple(b.stop - b.start for b in blk):
+            return None, f"device {dev} holds a block of shape {list(local.shape)} where its layout {sh} has " \
+                         f"{[b.stop - b.start for b in blk]}"
         key = tuple((b.start, b.stop) for b in blk)
         target = result[blk + (Ellipsis,)]  # a view (also of a rank-0 result): reductions write in place
         if key not in seen_blocks:
@@ -456,8 +474,7 @@ def _correspondence(orig_func, func_op, grid) -> list:
 
     def result_shapes(f, position) -> list:
         op = f.regions[0].blocks[0].operations[position].operation
-        # Dynamic sizes as -1, as Sharding.local_shape writes them.
-        return [tuple(max(d, -1) for d in ir.RankedTensorType(r.type).shape)
+        return [tuple(max(s, -1) for s in ir.RankedTensorType(r.type).shape)
                 if isinstance(r.type, ir.RankedTensorType) else None for r in op.results]
 
     spmd = unique_positions(func_op)
@@ -471,7 +488,7 @@ def _correspondence(orig_func, func_op, grid) -> list:
         # the device's block (not, e.g., a whole concat a slice then cuts).
         local = result_shapes(func_op, p)
         for i, (sh, shape) in enumerate(zip(layouts[o], result_shapes(orig_func, o))):
-            if sh is not None and shape is not None and i < len(local) and local[i] == sh.local_shape(grid, shape):
+            if sh is not None and shape is not None and i < len(local) and local[i] == sh.spmd_shape(grid, shape):
                 out.append((o, i, p, sh))
     return out
 

@@ -1,11 +1,12 @@
 // Bad input around the op families: a located error and exit code 1 each.
 // RUN: autoshard-opt %s --split-input-file --verify-diagnostics --pass-pipeline='builtin.module(autoshard-partition,autoshard-verify)'
 
-// Halos in a user annotation: autoshard places halos itself.
+// Halos in a user annotation wider than the block they surround (halos come
+// from the immediate neighbours; docs/shardings.md).
 shard.grid @g(shape = 2)
 func.func @user_halo(%x: tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32> {
-  // expected-error @below {{'halo_sizes' in shardings is not supported by autoshard}}
-  %s = shard.sharding @g split_axes = [[], [0]] halo_sizes = [1, 1] : !shard.sharding
+  %s = shard.sharding @g split_axes = [[], [0]] halo_sizes = [5, 1] : !shard.sharding
+  // expected-error @below {{halo [5, 1] of dimension 1 is larger than its block of 4}}
   %a = shard.shard %x to %s : tensor<1x8x8x4xf32>
   return %a : tensor<1x8x8x4xf32>
 }

@@ -1,0 +1,122 @@
+"""Planner scale: phase times of `autoshard{grid=G memory-budget=B},autoshard-partition`
+on N chained GPT-2 blocks (bench/gpt2_chain.py), and the wall time of the
+same pipeline run by `autoshard-opt` in a fresh process.
+
+    .venv/bin/python bench/planner_scale.py [--blocks 24] [--grid 2x4] [--budget 270MiB] [--time-limit 10]
+
+Phases, in one process, as the passes run them: parse (load and verify the
+module), graph (FuncGraph), problem build (build_problem), solve, annotate
+(decode, Megatron baseline, plan report, shard.shard ops), partition
+(autoshard-partition).  The end-to-end line is `autoshard-opt FILE
+--pass-pipeline=... -o OUT` timed from outside (Python start-up included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "python"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from gpt2_chain import BLOCK, chain  # noqa: E402
+
+from autoshard.cost import Cluster, CostModel  # noqa: E402
+from autoshard.graph import build_graph  # noqa: E402
+from autoshard.ir import ir  # noqa: E402
+from autoshard.ir.loader import load_module  # noqa: E402
+from autoshard.planner import build_problem, decode  # noqa: E402
+from autoshard.planner.baselines import megatron_cost  # noqa: E402
+from autoshard.planner.report import plan_report  # noqa: E402
+from autoshard.solver.solve import solve_with_progress  # noqa: E402
+from autoshard.transforms.annotate import write_plan  # noqa: E402
+from autoshard.transforms.base import PipelineState, size_or_none  # noqa: E402
+from autoshard.transforms.common import entry_functions, function_grid, grid_or_error, resolve_grid  # noqa: E402
+from autoshard.transforms.partition import PartitionPass  # noqa: E402
+from autoshard.units import format_bytes  # noqa: E402
+
+
+def phases(path: Path, grid_text: str, budget: int | None, time_limit: float) -> tuple[dict, dict]:
+    times: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        times[name] = now - clock
+        clock = now
+
+    ctx = ir.Context()
+    module = load_module(path.read_text(), str(path), ctx)
+    lap("parse")
+    with ctx:
+        grid = grid_or_error(resolve_grid(module, grid_text, create=True), module)
+        func_op = entry_functions(module)[0]
+        grid = function_grid(module, func_op, grid)
+        graph = build_graph(func_op, grid)
+        lap("graph")
+        pp = build_problem(graph, CostModel(Cluster(), grid), budget)
+        lap("problem build")
+        solution = solve_with_progress(pp.problem, time_limit, 2, 0)
+        lap("solve")
+        plan = decode(pp, solution)
+        report = plan_report(pp, plan, budget, {"megatron": megatron_cost(pp, plan.node_choice)})
+        write_plan(graph, plan)
+        lap("annotate")
+        PartitionPass().run(module, PipelineState())
+        lap("partition")
+    data = report.data
+    facts = {"ops": len(graph.ops), "nodes": pp.problem.num_nodes, "edges": pp.problem.num_edges,
+             "status": solution.status, "cost_s": data["totals"]["cost_s"],
+             "peak": data["totals"]["peak_memory_bytes"], "megatron": data["baselines"]["megatron"]}
+    return times, facts
+
+
+def end_to_end(path: Path, pipeline: str) -> float:
+    opt = str(Path(sys.executable).with_name("autoshard-opt"))
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run([opt, str(path), f"--pass-pipeline={pipeline}", "-o", str(Path(tmp) / "out.mlir")],
+                       check=True, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blocks", type=int, default=24)
+    parser.add_argument("--grid", default="2x4")
+    parser.add_argument("--budget", default="270MiB")
+    parser.add_argument("--time-limit", type=float, default=10.0)
+    parser.add_argument("--no-end-to-end", action="store_true", help="skip the autoshard-opt run")
+    args = parser.parse_args(argv)
+    if not BLOCK.exists():
+        print(f"{BLOCK}: not found (the shared corpus is needed)", file=sys.stderr)
+        return 1
+    budget = size_or_none(args.budget)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"gpt2_chain{args.blocks}.mlir"
+        path.write_text(chain(BLOCK.read_text(), args.blocks))
+        times, facts = phases(path, args.grid, budget, args.time_limit)
+        limit = "" if args.time_limit == 10.0 else f" time-limit={args.time_limit:g}"
+        pipeline = f"builtin.module(autoshard{{grid={args.grid} memory-budget={args.budget}{limit}}},autoshard-partition)"
+        wall = None if args.no_end_to_end else end_to_end(path, pipeline)
+    print(f"{args.blocks} GPT-2 blocks: {facts['ops']} ops, problem {facts['nodes']} nodes / {facts['edges']} edges, "
+          f"grid {args.grid}, budget {args.budget}")
+    for name, seconds in times.items():
+        print(f"  {name:<14} {seconds:7.3f} s")
+    print(f"  {'total':<14} {sum(times.values()):7.3f} s (in process)")
+    if wall is not None:
+        print(f"  autoshard-opt {pipeline}: {wall:.2f} s wall")
+    meg = facts["megatron"]
+    print(f"  solver {facts['status']}, cost {facts['cost_s'] * 1e3:.4f} ms, peak {format_bytes(facts['peak'])}"
+          + (f", Megatron {meg['cost_s'] * 1e3:.4f} ms" if meg else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
