@@ -37,6 +37,7 @@ from autoshard.transforms.common import (
     resolve_grid,
 )
 from autoshard.transforms.reshard_ir import Emitter, tensor_type
+from autoshard.transforms.strict_check import check_fully_annotated
 
 _STRUCTURAL_ATTRS = ("function_type", "arg_attrs", "res_attrs", "sym_name")
 
@@ -344,8 +345,13 @@ class PartitionPass(Pass):
     summary = "Rewrite an annotated module to SPMD form with local shapes and explicit collectives"
 
     grid: str = field(default="", metadata={"help": "grid shape when the module has no shard.grid"})
+    upstream_strict: bool = field(default=False, metadata={
+        "help": "reject what upstream's shard-partition rejects (IR not fully annotated), "
+                "instead of completing the annotations"})
 
     def run(self, module, state: PipelineState) -> None:
+        if self.upstream_strict:
+            check_fully_annotated(module, state.source_name)
         default = grid_or_error(resolve_grid(module, self.grid, create=True), module)
         kept = originals(module)
         for func_op in entry_functions(module):
