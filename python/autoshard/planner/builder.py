@@ -14,28 +14,31 @@ Problem nodes (each picks one strategy):
 Edges carry the resharding cost from the producer's layout to the layout the
 consumer needs, for every pair of strategies (impossible pairs forbidden).
 Costs are integer picoseconds.
+
+Everything that depends only on an op's shapes and attributes is computed
+once per distinct op, and every resharding matrix once per distinct
+(shape, source layouts, target layouts), by planner/templates.py; this file
+wires the copies together.  When values are live is `Liveness`'s business
+alone, and what a node occupies while live is its template's `usages`: the
+memory model is those two places.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Sequence
+
+import numpy as np
 
 from autoshard.cost import CostModel
 from autoshard.graph import FuncGraph
-from autoshard.rules import FactorRule, rule_for
-from autoshard.rules.tosa import source as source_rule
-from autoshard.rules.factor import OpInfo, numel
-from autoshard.sharding import Grid, Sharding
+from autoshard.planner.templates import PS_PER_S, Templates, op_cost, operand_requirement, to_ps
+from autoshard.rules import FactorRule
+from autoshard.sharding import Sharding
 from autoshard.solver import FORBIDDEN_COST, Problem, Solution
 
-PS_PER_S = 1e12
-
-
-def to_ps(seconds: float) -> int:
-    # Clamped below FORBIDDEN_COST: an absurdly slow (but valid) cluster must
-    # not overflow the solver's integer costs or pass for a forbidden pair.
-    return min(int(round(min(seconds, 1e9) * PS_PER_S)), FORBIDDEN_COST - 1)
+__all__ = ["PS_PER_S", "Liveness", "Needs", "PNode", "Plan", "PlanProblem", "build_problem", "decode",
+           "op_cost", "operand_requirement", "to_ps"]
 
 
 @dataclass
@@ -45,13 +48,27 @@ class PNode:
 
     kind: str  # arg | op | annotation | return
     ref: Any  # value id | op id | (value id, chain index key) | operand index of return
-    results: list[list[Sharding]]  # per strategy: sharding of each tensor result (one for non-ops)
-    costs: list[float]
-    usages: list[int]
+    results: Sequence[Sequence[Sharding]]  # per strategy: sharding of each tensor result (one for non-ops)
+    costs: Sequence[float]
+    usages: Any  # per strategy: bytes while live
     interval: tuple[int, int]
-    strategies: list = field(default_factory=list)  # op nodes: factor strategies
+    strategies: Sequence = field(default_factory=list)  # op nodes: factor strategies
     rule: FactorRule | None = None
     loc: object = None
+    result_ids: tuple = ()  # per tensor result: per strategy, the interned id of its sharding (templates.py)
+    costs_ps: Any = None  # per strategy: cost in picoseconds (None: all zero)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """Per strategy of a consumer, the sharding it reads one operand in
+    (callable with the strategy index), and the same as interned ids."""
+
+    shardings: Sequence[Sharding]
+    ids: tuple[int, ...]
+
+    def __call__(self, j: int) -> Sharding:
+        return self.shardings[j]
 
 
 @dataclass
@@ -59,7 +76,7 @@ class PlanProblem:
     graph: FuncGraph
     model: CostModel
     nodes: list[PNode]
-    edges: dict  # (u, v) -> list[(value id, src result index, dst operand spec)]
+    edges: dict  # (u, v) -> list[(src result index, shape, itemsize, Needs)]
     problem: Problem
     unruled: list  # op nodes with no rule (OpNode)
 
@@ -75,194 +92,175 @@ class Plan:
     node_choice: list  # per problem node: strategy index
 
 
-def _layouts(grid, tensor) -> list[Sharding]:
-    """Every non-partial layout of a tensor: the `source` rule's strategies."""
-    rule = source_rule(OpInfo("layout", (), (tensor,)))
-    assert rule is not None  # a tensor always has a source rule
-    return [rule.result_sharding(grid, s) for s in rule.strategies(grid)]
+class Liveness:
+    """Time points and live intervals: time 0 is the function's entry, op i
+    runs at i + 1, the return at T - 1; intervals are half-open.  An
+    argument is live throughout (the caller holds it); an op's results from
+    the op to their last use (to the end if returned)."""
 
+    def __init__(self, graph: FuncGraph):
+        self.T = len(graph.ops) + 1
+        self.last_use: dict[int, int] = {}
+        for op in graph.ops:
+            for b in op.operands:
+                self.last_use[b] = max(self.last_use.get(b, 0), op.id + 1)
+        self.returned = set(graph.return_op.operands) if graph.return_op else set()
 
-def op_rule(op_node) -> FactorRule | None:
-    return rule_for(op_node.info)
+    def argument(self) -> tuple[int, int]:
+        return (0, self.T)
 
+    def value_end(self, vid: int, start: int) -> int:
+        if vid in self.returned:
+            return self.T
+        return max(self.last_use.get(vid, start + 1), start + 1)
 
-def operand_requirement(rule, grid, strat, k) -> Sharding:
-    if rule is None or strat is None:
-        return Sharding(grid.name)
-    if k >= len(rule.operands):
-        return Sharding(grid.name)
-    return rule.operand_sharding(grid, strat, k)
+    def op(self, op, result_ids: Sequence[int]) -> tuple[int, int]:
+        start = op.id + 1
+        return (start, max(self.value_end(v, start) for v in result_ids))
 
-
-def op_cost(model: CostModel, rule: FactorRule, strat, operand_tensors, result_tensors, result_shardings) -> float:
-    """Seconds for one op under `strat`: the roofline of its flops and the
-    local bytes it reads and writes, plus the halo exchanges its split
-    windows need."""
-    grid = model.grid
-    traffic = 0
-    for k, t in enumerate(operand_tensors):
-        if t is not None and rule.reads(k):
-            traffic += model.local_bytes(t.shape, t.itemsize, operand_requirement(rule, grid, strat, k))
-    for t, sh in zip(result_tensors, result_shardings):
-        if rule.writes_results:
-            traffic += model.local_bytes(t.shape, t.itemsize, sh)
-    cost = model.compute_cost(rule.flops, rule.effective_shards(grid, strat), traffic)
-    for w in rule.windows:
-        axes = strat[w.factor]
-        halo = rule.halo(grid, strat, w)
-        t = operand_tensors[w.operand]
-        if not axes or halo is None or t is None:
-            continue
-        local = operand_requirement(rule, grid, strat, w.operand).local_shape(grid, t.shape)
-        row_bytes = model.local_bytes(t.shape, t.itemsize, operand_requirement(rule, grid, strat, w.operand)) // local[w.dim]
-        cost += model.halo_cost(axes, max(halo[0], 0) * row_bytes, max(halo[1], 0) * row_bytes)
-    return cost
+    def returned_value(self) -> tuple[int, int]:
+        return (self.T - 1, self.T)
 
 
 def build_problem(graph: FuncGraph, model: CostModel, usage_limit: int | None,
-                  strategy_filter=None) -> PlanProblem:
+                  strategy_filter=None, templates: Templates | None = None) -> PlanProblem:
     """`strategy_filter(op_node, rule, strategies) -> strategies` restricts op
-    strategies (used for baseline plans such as Megatron)."""
-    grid = cast(Grid, graph.grid)  # planning needs a grid (the cost model has one)
-    ops = graph.ops
-    T = len(ops) + 1
-    last_use: dict[int, int] = {}
-    for op in ops:
-        for b in op.operands:
-            last_use[b] = max(last_use.get(b, 0), op.id + 1)
-    returned = set(graph.return_op.operands) if graph.return_op else set()
-
-    def interval(vid, start):
-        if vid in returned:
-            return (start, T)
-        return (start, max(last_use.get(vid, start + 1), start + 1))
-
+    strategies (used for baseline plans such as Megatron).  `templates` may
+    be shared between builds on the same cost model."""
+    templates = templates or Templates(model)
+    live = Liveness(graph)
     nodes: list[PNode] = []
     producer_node: dict[int, tuple[int, int]] = {}  # value id -> (node index, result index)
+    _argument_nodes(graph, model, templates, live, nodes, producer_node)
+    op_node_index, unruled = _op_nodes(graph, templates, live, strategy_filter, nodes, producer_node)
+    edges = _feeds(graph, templates, live, nodes, producer_node, op_node_index)
+    edge_list = sorted(edges)
+    problem = Problem(
+        name=graph.name,
+        intervals=[n.interval for n in nodes],
+        costs=[np.zeros(len(n.results), dtype=np.int64) if n.costs_ps is None else n.costs_ps for n in nodes],
+        usages=[np.asarray(n.usages, dtype=np.int64) for n in nodes],
+        edges=edge_list,
+        edge_costs=[_edge_matrix(templates, nodes[u], edges[(u, v)]) for u, v in edge_list],
+        usage_limit=usage_limit,
+    )
+    return PlanProblem(graph, model, nodes, edges, problem, unruled)
+
+
+def _argument_nodes(graph, model, templates: Templates, live: Liveness, nodes, producer_node) -> None:
     for v in graph.values:
         if v.producer is None and v.tensor is not None:
-            lay = _layouts(grid, v.tensor)
+            lay, ids = templates.layouts(v.tensor)
             producer_node[v.id] = (len(nodes), 0)
-            nodes.append(PNode("arg", v.id, [[s] for s in lay], [0.0] * len(lay),
-                               [model.local_bytes(v.tensor.shape, v.tensor.itemsize, s) for s in lay],
-                               (0, T), loc=None))
+            usages = [model.local_bytes(v.tensor.shape, v.tensor.itemsize, s) for s in lay]
+            nodes.append(PNode("arg", v.id, [[s] for s in lay], [0.0] * len(lay), usages,
+                               live.argument(), result_ids=(ids,)))
+
+
+def _op_nodes(graph, templates: Templates, live: Liveness, strategy_filter, nodes, producer_node):
+    """One node per op with tensor results, from its template (restricted
+    by `strategy_filter`); returns (op id -> node index, ops without rule)."""
     unruled = []
     op_node_index: dict[int, int] = {}
-    for op in ops:
+    for op in graph.ops:
         if op is graph.return_op:
             continue
-        # Any: ValueNode.tensor is Optional, but these values have one.
-        tensors: list[tuple[int, Any]] = [(k, graph.values[r]) for k, r in enumerate(op.results) if graph.values[r].tensor is not None]
+        tensors = [r for r in op.results if graph.values[r].tensor is not None]
         if not tensors:
             continue
-        rule = op_rule(op)
-        strategies: list[Any]
-        if rule is None:
+        tpl = templates.op(op.info)
+        if tpl.rule is None:
             unruled.append(op)
-            strategies = [None]
-        else:
-            strategies = rule.strategies(grid)
-            if strategy_filter is not None:
-                strategies = strategy_filter(op, rule, strategies)
-        results, costs, usages = [], [], []
-        operand_tensors = [graph.values[b].tensor for b in op.operands]
-        for st in strategies:
-            if rule is None:
-                shs = [Sharding(grid.name) for _ in tensors]
-                # Unknown ops are priced at one flop per result element.
-                flops = sum(_numel(v.tensor.shape) for _, v in tensors)
-                traffic = sum(t.nbytes for t in operand_tensors if t is not None)
-                traffic += sum(v.tensor.nbytes for _, v in tensors)
-                costs.append(model.compute_cost(flops, 1, traffic))
-            else:
-                shs = [rule.result_sharding(grid, st, k) for k, _ in tensors]
-                costs.append(op_cost(model, rule, st, operand_tensors, [v.tensor for _, v in tensors], shs))
-            results.append(shs)
-            usages.append(sum(model.local_bytes(v.tensor.shape, v.tensor.itemsize, s) for (_, v), s in zip(tensors, shs)))
+        strategies, results, costs, costs_ps, usages, result_ids = (
+            tpl.strategies, tpl.results, tpl.costs, tpl.costs_ps, tpl.usages, tpl.result_ids)
+        if strategy_filter is not None and tpl.rule is not None:
+            chosen = strategy_filter(op, tpl.rule, list(tpl.strategies))
+            keep = [j for j, s in enumerate(tpl.strategies) if s in chosen]
+            strategies = tuple(strategies[j] for j in keep)
+            results = tuple(results[j] for j in keep)
+            costs = tuple(costs[j] for j in keep)
+            costs_ps, usages = costs_ps[keep], usages[keep]
+            result_ids = tuple(tuple(ids[j] for j in keep) for ids in result_ids)
         idx = len(nodes)
         op_node_index[op.id] = idx
-        for j, (k, v) in enumerate(tensors):
-            producer_node[v.id] = (idx, j)
-        start = op.id + 1
-        end = max(interval(v.id, start)[1] for _, v in tensors)
-        nodes.append(PNode("op", op.id, results, costs, usages, (start, end), strategies, rule, op.loc))
+        for j, vid in enumerate(tensors):
+            producer_node[vid] = (idx, j)
+        nodes.append(PNode("op", op.id, results, costs, usages, live.op(op, tensors), strategies, tpl.rule,
+                           op.loc, result_ids, costs_ps))
+    return op_node_index, unruled
 
+
+def _feeds(graph, templates: Templates, live: Liveness, nodes, producer_node, op_node_index) -> dict:
+    """Every tensor operand read, as (u, v) -> [(src result, shape, itemsize,
+    Needs)]; adds the annotation and return nodes on the way."""
     edges: dict = {}
     ann_nodes: dict = {}
 
-    def add_edge(u, v, src_res, shape, itemsize, requirement):
-        edges.setdefault((u, v), []).append((src_res, shape, itemsize, requirement))
-
-    def feed(vid, chain, dst, requirement_fn):
-        """Edges from value `vid` through its annotation chain into node `dst`;
-        requirement_fn(strategy index of dst) -> Sharding needed there."""
+    def feed(vid, chain, dst, needs: Needs):
+        """Edges from value `vid` through its annotation chain into node `dst`."""
         t = graph.values[vid].tensor
+        shape = tuple(t.shape)
         src, res = producer_node[vid]
         for depth in range(len(chain)):
             key = (vid, tuple(id(a) for a in chain[: depth + 1]))
             if key not in ann_nodes:
                 ann = chain[depth]
                 ann_nodes[key] = len(nodes)
-                nodes.append(PNode("annotation", key, [[ann.sharding]], [0.0], [0], nodes[src].interval, loc=ann.loc))
-                add_edge(src, ann_nodes[key], res, t.shape, t.itemsize, lambda j, s=ann.sharding: s)
+                ids = templates.ids([ann.sharding])
+                nodes.append(PNode("annotation", key, [[ann.sharding]], [0.0], [0], nodes[src].interval,
+                                   loc=ann.loc, result_ids=(ids,)))
+                edges.setdefault((src, ann_nodes[key]), []).append(
+                    (res, shape, t.itemsize, Needs([ann.sharding], ids)))
             src, res = ann_nodes[key], 0
-        add_edge(src, dst, res, t.shape, t.itemsize, requirement_fn)
+        edges.setdefault((src, dst), []).append((res, shape, t.itemsize, needs))
 
-    for op in ops:
+    for op in graph.ops:
         if op is graph.return_op:
             for k, (vid, chain) in enumerate(zip(op.operands, op.chains)):
                 t = graph.values[vid].tensor
                 if t is None or vid not in producer_node:
                     continue
-                lay = [chain[-1].sharding] if chain else _layouts(grid, t)
+                if chain:
+                    lay, ids = [chain[-1].sharding], templates.ids([chain[-1].sharding])
+                else:
+                    lay, ids = templates.layouts(t)
                 dst = len(nodes)
-                nodes.append(PNode("return", k, [[s] for s in lay], [0.0] * len(lay), [0] * len(lay), (T - 1, T)))
-                feed(vid, chain, dst, lambda j, lay=lay: lay[j])
+                nodes.append(PNode("return", k, [[s] for s in lay], [0.0] * len(lay), [0] * len(lay),
+                                   live.returned_value()))
+                feed(vid, chain, dst, Needs(lay, ids))
             continue
         if op.id not in op_node_index:
             continue
         node = nodes[op_node_index[op.id]]
+        tpl = templates.op(op.info)
+        filtered = len(node.strategies) != len(tpl.strategies)
+        keep = [tpl.strategies.index(s) for s in node.strategies] if filtered else None
         for k, (vid, chain) in enumerate(zip(op.operands, op.chains)):
-            if graph.values[vid].tensor is None or vid not in producer_node:
+            shardings, ids = tpl.needs[k], tpl.need_ids[k]
+            if shardings is None or graph.values[vid].tensor is None or vid not in producer_node:
                 continue
-            feed(vid, chain, op_node_index[op.id],
-                 lambda j, node=node, k=k: operand_requirement(node.rule, grid, node.strategies[j], k))
-
-    edge_list, edge_costs = [], []
-    for (u, v), feeds in sorted(edges.items()):
-        ku, kv = len(nodes[u].results), len(nodes[v].results)
-        mat = [0] * (ku * kv)
-        for src_res, shape, itemsize, req in feeds:
-            reqs = [req(j) for j in range(kv)]
-            for i in range(ku):
-                src_sh = nodes[u].results[i][src_res]
-                for j in range(kv):
-                    c = model.reshard_cost(tuple(shape), itemsize, src_sh, reqs[j])
-                    cell = FORBIDDEN_COST if c is None else to_ps(c)
-                    mat[i * kv + j] = min(FORBIDDEN_COST, mat[i * kv + j] + cell)
-        edge_list.append((u, v))
-        edge_costs.append(mat)
-
-    problem = Problem(
-        name=graph.name,
-        intervals=[n.interval for n in nodes],
-        costs=[[to_ps(c) for c in n.costs] for n in nodes],
-        usages=[n.usages for n in nodes],
-        edges=edge_list,
-        edge_costs=edge_costs,
-        usage_limit=usage_limit,
-    )
-    return PlanProblem(graph, model, nodes, edges, problem, unruled)
+            if keep is not None:
+                shardings, ids = tuple(shardings[j] for j in keep), tuple(ids[j] for j in keep)
+            feed(vid, chain, op_node_index[op.id], Needs(shardings, ids))
+    return edges
 
 
-def _numel(shape) -> int:
-    return numel(shape)
+def _edge_matrix(templates: Templates, src: PNode, feeds) -> np.ndarray:
+    """The flat (k_src x k_dst) resharding cost of one edge: the sum of its
+    feeds (parallel reads of the same pair of nodes), capped at
+    FORBIDDEN_COST."""
+    total = None
+    for src_res, shape, itemsize, needs in feeds:
+        mat = templates.reshard_matrix(shape, itemsize, src.result_ids[src_res], needs.ids)
+        total = mat if total is None else np.minimum(total + mat, FORBIDDEN_COST)
+    assert total is not None  # an edge has at least one feed
+    return total.reshape(-1)
 
 
 def decode(pp: PlanProblem, solution: Solution) -> Plan:
     value_sharding, op_strategy, ret = {}, {}, []
     graph = pp.graph
-    for idx, (node, choice) in enumerate(zip(pp.nodes, solution.assignment)):
+    for node, choice in zip(pp.nodes, solution.assignment):
         if node.kind == "arg":
             value_sharding[node.ref] = node.results[choice][0]
         elif node.kind == "op":
