@@ -11,7 +11,6 @@ import sys
 import pytest
 
 from autoshard.solver import Problem, evaluate
-from autoshard.solver.iopddl_json import problem_from_json
 from autoshard.solver.reduce import reduce
 from autoshard.solver.solve import solve_with_progress
 
