@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from autoshard.solver import Problem, evaluate
+from autoshard.solver.iopddl_json import problem_from_json
 from autoshard.solver.reduce import reduce
 from autoshard.solver.solve import solve_with_progress
 
@@ -88,9 +89,13 @@ def test_solution_file_is_complete_or_absent(tmp_path):
     path = tmp_path / "p.json"
     path.write_text(json.dumps(_document()))
     out = tmp_path / "sol.json"
-    run = _cli(path, "--time-limit", "2", "-o", out)
+    # A limit no start-up under load can exhaust: the 3 nodes solve at once.
+    run = _cli(path, "--time-limit", "120", "-o", out)
     assert run.returncode == 0, run.stderr
-    assert json.loads(out.read_text())["solution"] == [0, 0, 0]
+    document = json.loads(out.read_text())
+    assert document["solution"] == [0, 0, 0]
+    assert document["status"] == "optimal"
+    assert (document["cost"], document["peak_usage"]) == evaluate(problem_from_json(_document()), [0, 0, 0])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "sol.json"]  # no temporary left
 
 
