@@ -56,17 +56,17 @@ def test_bad_time_limits_are_argument_errors(tmp_path, limit):
 def test_bad_arguments_give_one_line(tmp_path, args, fragment):
     path = tmp_path / "p.json"
     path.write_text(json.dumps(_document()))
-    _assert_one_error(_cli(path, "--time-limit", "2", *args), fragment)
+    _assert_one_error(_cli(path, "--time-limit", "120", *args), fragment)
 
 
 def test_missing_problem_argument():
-    _assert_one_error(_cli("--time-limit", "2"), "required")
+    _assert_one_error(_cli("--time-limit", "120"), "required")
 
 
 def test_json_syntax_error_has_line_and_column(tmp_path):
     path = tmp_path / "cut.json"
     path.write_text('{"problem": {\n  "nodes": {"intervals": [[0, 1]],\n    "costs": [[1,]]}}}')
-    _assert_one_error(_cli(path, "--time-limit", "2"), f"{path}:3:18: invalid or truncated JSON")
+    _assert_one_error(_cli(path, "--time-limit", "120"), f"{path}:3:18: invalid or truncated JSON")
 
 
 @pytest.mark.parametrize("mutate, fragment", [
@@ -81,7 +81,7 @@ def test_content_errors_name_the_node_or_edge(tmp_path, mutate, fragment):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(document))
     out = tmp_path / "sol.json"
-    _assert_one_error(_cli(path, "--time-limit", "2", "-o", out), fragment)
+    _assert_one_error(_cli(path, "--time-limit", "120", "-o", out), fragment)
     assert not out.exists()
 
 

@@ -247,7 +247,7 @@ def _cli(*args):
 @needs_shared
 def test_cli_solves_example(tmp_path):
     out = tmp_path / "sol.json"
-    run = _cli(EXAMPLE, "--time-limit", "5", "-o", out)
+    run = _cli(EXAMPLE, "--time-limit", "120", "-o", out)
     assert run.returncode == 0, run.stderr
     assert "status: optimal" in run.stdout
     document = json.loads(out.read_text())
@@ -282,7 +282,7 @@ def test_cli_rejects_inconsistent_files(tmp_path, mutate, message):
     mutate(document)
     path = tmp_path / "bad.json"
     _write(path, document)
-    run = _cli(path, "--time-limit", "2")
+    run = _cli(path, "--time-limit", "120")
     assert run.returncode == 1
     assert run.stderr.startswith(f"error: {path}: ")
     assert message in run.stderr
@@ -293,14 +293,14 @@ def test_cli_rejects_inconsistent_files(tmp_path, mutate, message):
 def test_cli_rejects_truncated_files(tmp_path, content):
     path = tmp_path / "cut.json.gz"
     path.write_bytes(content)
-    run = _cli(path, "--time-limit", "2")
+    run = _cli(path, "--time-limit", "120")
     assert run.returncode == 1
     assert run.stderr.startswith("error: ")
     assert "Traceback" not in run.stderr
 
 
 def test_cli_missing_file(tmp_path):
-    run = _cli(tmp_path / "nope.json", "--time-limit", "2")
+    run = _cli(tmp_path / "nope.json", "--time-limit", "120")
     assert run.returncode == 1
     assert "error:" in run.stderr and "No such file" in run.stderr
 
