@@ -2,7 +2,7 @@
 on N chained GPT-2 blocks (bench/gpt2_chain.py), and the wall time of the
 same pipeline run by `autoshard-opt` in a fresh process.
 
-    .venv/bin/python bench/planner_scale.py [--blocks 24] [--grid 2x4] [--budget 270MiB] [--time-limit 10]
+    .venv/bin/python bench/planner_scale.py [--blocks 24] [--grid 2x4] [--budget 270MiB] [--time-limit 10] [--solver-log]
 
 Phases, in one process, as the passes run them: parse (load and verify the
 module), graph (FuncGraph), problem build (build_problem), solve, annotate
@@ -14,6 +14,7 @@ module), graph (FuncGraph), problem build (build_problem), solve, annotate
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -41,7 +42,7 @@ from autoshard.transforms.partition import PartitionPass  # noqa: E402
 from autoshard.units import format_bytes  # noqa: E402
 
 
-def phases(path: Path, grid_text: str, budget: int | None, time_limit: float) -> tuple[dict, dict]:
+def phases(path: Path, grid_text: str, budget: int | None, time_limit: float, log=None) -> tuple[dict, dict]:
     times: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -62,7 +63,7 @@ def phases(path: Path, grid_text: str, budget: int | None, time_limit: float) ->
         lap("graph")
         pp = build_problem(graph, CostModel(Cluster(), grid), budget)
         lap("problem build")
-        solution = solve_with_progress(pp.problem, time_limit, 2, 0)
+        solution = solve_with_progress(pp.problem, time_limit, 2, 0, log=log)
         lap("solve")
         plan = decode(pp, solution)
         report = plan_report(pp, plan, budget, {"megatron": megatron_cost(pp, plan.node_choice)})
@@ -93,6 +94,7 @@ def main(argv=None) -> int:
     parser.add_argument("--budget", default="270MiB")
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--no-end-to-end", action="store_true", help="skip the autoshard-opt run")
+    parser.add_argument("--solver-log", action="store_true", help="print the solver's progress lines")
     args = parser.parse_args(argv)
     if not BLOCK.exists():
         print(f"{BLOCK}: not found (the shared corpus is needed)", file=sys.stderr)
@@ -101,12 +103,13 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"gpt2_chain{args.blocks}.mlir"
         path.write_text(chain(BLOCK.read_text(), args.blocks))
-        times, facts = phases(path, args.grid, budget, args.time_limit)
+        log = (lambda line: print(f"  solver {line}")) if args.solver_log else None
+        times, facts = phases(path, args.grid, budget, args.time_limit, log)
         limit = "" if args.time_limit == 10.0 else f" time-limit={args.time_limit:g}"
         pipeline = f"builtin.module(autoshard{{grid={args.grid} memory-budget={args.budget}{limit}}},autoshard-partition)"
         wall = None if args.no_end_to_end else end_to_end(path, pipeline)
     print(f"{args.blocks} GPT-2 blocks: {facts['ops']} ops, problem {facts['nodes']} nodes / {facts['edges']} edges, "
-          f"grid {args.grid}, budget {args.budget}")
+          f"grid {args.grid}, budget {args.budget}; load average {os.getloadavg()[0]:.1f} at the end")
     for name, seconds in times.items():
         print(f"  {name:<14} {seconds:7.3f} s")
     print(f"  {'total':<14} {sum(times.values()):7.3f} s (in process)")

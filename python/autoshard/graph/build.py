@@ -159,9 +159,16 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
     values: list[ValueNode] = []
     by_value: dict = {}  # ir.Value -> (base value id, chain)
     shardings: dict = {}  # ir.Value of !shard.sharding -> Sharding
+    infos: dict = {}  # ir.Type -> TensorInfo | None: types are uniqued in the context, and reading one is slow
+
+    def type_info(t):
+        found = infos.get(t, infos)
+        if found is infos:
+            found = infos[t] = tensor_info(t)
+        return found
 
     def new_value(v, producer, arg_index=None) -> int:
-        node = ValueNode(len(values), tensor_info(v.type), v, producer, arg_index)
+        node = ValueNode(len(values), type_info(v.type), v, producer, arg_index)
         values.append(node)
         by_value[v] = (node.id, ())
         return node.id
@@ -197,7 +204,7 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
             if sval not in shardings:
                 raise AutoshardError("shard.shard needs its sharding from a shard.sharding op in the same function", op.location)
             sh = shardings[sval]
-            t = tensor_info(src.type)
+            t = type_info(src.type)
             if t is None:
                 raise AutoshardError("only ranked tensors can be sharded", op.location)
             assert grid is not None  # sval is in shardings, so a shard.sharding op matched the grid
@@ -218,7 +225,7 @@ def build_graph(func_op, grid: Grid | None) -> FuncGraph:
         info = OpInfo(
             name,
             tuple(values[b].tensor for b in operands),
-            tuple(tensor_info(r.type) for r in op.results),
+            tuple(type_info(r.type) for r in op.results),
             _plain_attrs(op),
             tuple(_const_shape_value(v) for v in op.operands),
             structured,

@@ -63,14 +63,14 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
             t = graph.values[vid].tensor
             return sh, tuple(flat_offsets(sh, grid, t.shape if t is not None else None))
 
-        order: list[tuple] = []
+        first_use: dict[tuple, None] = {}  # insertion-ordered: the order of first use
         for v in graph.values:
-            if v.id in plan.value_sharding and key(plan.value_sharding[v.id], v.id) not in order:
-                order.append(key(plan.value_sharding[v.id], v.id))
+            if v.id in plan.value_sharding:
+                first_use.setdefault(key(plan.value_sharding[v.id], v.id))
         for _, _, vid, chain, req in needs:
             for sh in chain + ([req] if req is not None else []):
-                if key(sh, vid) not in order:
-                    order.append(key(sh, vid))
+                first_use.setdefault(key(sh, vid))
+        order = list(first_use)
         sharding_values: dict[tuple, ir.Value] = {}
         with ir.InsertionPoint.at_block_begin(block), loc:
             for sh, offsets in order:
