@@ -51,7 +51,10 @@ def run_passes(path: Path, options: dict, passes=("autoshard", "autoshard-partit
 
 @needs_shared
 def test_tflite_mlp_costs_what_the_matmul_mlp_costs():
-    budget = 14 * 2**20  # binding: the replicated peak is 36 MiB
+    # Binding: the replicated peak is 36 MiB.  (14 MiB before operands and
+    # results were counted live together and the TFLite file's dense weight
+    # constants whole; both files now need 22 MiB.)
+    budget = 24 * 2**20
     conv, conv_repl, conv_peak, _ = plan_costs(SHARED / "corpus/tflite/mlp.fp32.tosa.mlir", (2, 4), budget)
     mm, mm_repl, mm_peak, _ = plan_costs(HERE / "data/mlp_matmul_tflite_shapes.mlir", (2, 4), budget)
     assert conv_peak <= budget and mm_peak <= budget
@@ -92,7 +95,9 @@ def test_resnet_block_splits_convolutions_and_beats_replicated():
 @needs_shared
 def test_resnet_block_under_a_tight_budget_exchanges_halos():
     path = SHARED / "corpus/torch/resnet_basic_block.tosa.mlir"
-    module, _ = run_passes(path, {"grid": "2x4", "memory-budget": "800KiB"})
+    # 800 KiB before halo temporaries, closed liveness and copies were
+    # counted; the honest count's tightest plans here are about 900 KiB.
+    module, _ = run_passes(path, {"grid": "2x4", "memory-budget": "1000KiB"})
     assert "shard.update_halo" in str(module)
 
 

@@ -149,22 +149,27 @@ def test_even_split_wins_where_the_dimension_divides():
 
 
 def test_uneven_blocks_move_through_collectives_and_verify():
-    # A budget that forces a split of the 10 rows, and a replicated result:
-    # slice into uneven blocks, gather them back (padded all_gather + concat).
+    # Replicated arguments and result, the 10 rows of the sum annotated split
+    # unevenly: slice into uneven blocks, gather them back (padded all_gather
+    # + concat).  (A budget forced the split before arguments were counted
+    # for the whole function; with replicated arguments held throughout, the
+    # split plan now needs more memory than the replicated one.)
     text = """
 shard.grid @grid(shape = 4)
 func.func @ew(%a: tensor<10x6xf32>, %b: tensor<10x6xf32>) -> tensor<10x6xf32> {
   %r = shard.sharding @grid split_axes = [[]] : !shard.sharding
+  %u = shard.sharding @grid split_axes = [[0]] sharded_dims_offsets = [0, 3, 6, 8, 10] : !shard.sharding
   %ar = shard.shard %a to %r : tensor<10x6xf32>
   %br = shard.shard %b to %r : tensor<10x6xf32>
   %0 = tosa.add %ar, %br : (tensor<10x6xf32>, tensor<10x6xf32>) -> tensor<10x6xf32>
-  %1 = tosa.tanh %0 : (tensor<10x6xf32>) -> tensor<10x6xf32>
+  %s0 = shard.shard %0 to %u : tensor<10x6xf32>
+  %1 = tosa.tanh %s0 : (tensor<10x6xf32>) -> tensor<10x6xf32>
   %2 = tosa.exp %1 : (tensor<10x6xf32>) -> tensor<10x6xf32>
   %3 = shard.shard %2 to %r : tensor<10x6xf32>
   return %3 : tensor<10x6xf32>
 }
 """
-    code, out, err = opt(text, "autoshard{memory-budget=600B},autoshard-partition")
+    code, out, err = opt(text, "autoshard{memory-budget=2KiB},autoshard-partition")
     assert code == 0, err
     assert "tensor<?x6xf32>" in out and "dense<[0, 3, 6, 8, 10]> : tensor<5xindex>" in out
     assert "tensor<3x6xf32> -> tensor<12x6xf32>" in out  # the padded gather

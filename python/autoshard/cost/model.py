@@ -49,6 +49,8 @@ class CostModel:
         self.cluster = cluster
         self.grid = grid
         self.reshard_cost = lru_cache(maxsize=None)(self._reshard_cost)
+        self.reshard_bytes = lru_cache(maxsize=None)(self._reshard_bytes)
+        self.reshard_kinds = lru_cache(maxsize=None)(self._reshard_kinds)
 
     def compute_cost(self, flops: int, shards: float, traffic_bytes: int = 0) -> float:
         """`shards`: how many times less work the busiest device does (a
@@ -76,5 +78,49 @@ class CostModel:
             return None
         return sum(collective_cost(self.cluster, self.grid, s, shape, itemsize) for s in steps)
 
+    def _reshard_bytes(self, shape: tuple, itemsize: int, src: Sharding, dst: Sharding) -> int | None:
+        """Bytes per device the resharding holds beyond its source
+        (`reshard_peak`), or None when impossible."""
+        try:
+            steps = plan_reshard(self.grid, shape, src, dst)
+        except ReshardError:
+            return None
+        return reshard_peak(self.grid, shape, itemsize, steps)
+
+    def _reshard_kinds(self, shape: tuple, src: Sharding, dst: Sharding) -> tuple[str, ...] | None:
+        """The kinds of the resharding's steps, or None when impossible."""
+        try:
+            return tuple(st.kind for st in plan_reshard(self.grid, shape, src, dst))
+        except ReshardError:
+            return None
+
     def local_bytes(self, shape, itemsize: int, sh: Sharding) -> int:
         return numel(sh.local_shape(self.grid, shape)) * itemsize
+
+
+
+def reshard_peak(grid: Grid, shape, itemsize: int, steps) -> int:
+    """Bytes per device a resharding holds beyond its source while it runs
+    (the source is counted by its own liveness): each step's result lives
+    with its operand, so the peak is the largest step result plus, from the
+    second step on, the intermediate it consumes -- at least the final copy.
+    For one step this is XLA's max(src, dst, intermediate) - src + src's
+    copy.  An uneven gather holds, in turn, its zero block and the padded
+    block, the padded gathered tensor, the pieces cut from it and their
+    concat; a halo fill its empty tensor and the inserted core
+    (sharding/reshard.py, transforms/reshard_ir.py)."""
+    peak = prev = 0
+    for k, st in enumerate(steps):
+        out = numel(st.after.local_shape(grid, shape)) * itemsize
+        held = out
+        if st.kind == "all_gather" and st.dim is not None and st.before.is_uneven(grid, shape, st.dim):
+            # zeros and the padded block, then the padded gather, the pieces
+            # cut from it, their concat (transforms/reshard_ir.py)
+            block = numel(st.before.local_shape(grid, shape)) * itemsize  # the largest block
+            gathered = grid.group_size(st.axes) * block
+            held = max(2 * block, block + gathered, gathered + out, 2 * out)
+        elif st.kind == "halo_fill":
+            held = 3 * out
+        peak = max(peak, (prev if k else 0) + held)
+        prev = out
+    return peak

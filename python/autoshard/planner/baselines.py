@@ -28,7 +28,9 @@ import numpy as np
 from autoshard.graph import FuncGraph
 from autoshard.sharding import Grid
 from autoshard.rules import dense_roles
-from autoshard.solver import FORBIDDEN_COST, evaluate
+from autoshard.solver import FORBIDDEN_COST, Solution, evaluate
+from autoshard.planner.builder import decode
+from autoshard.planner.memory import plan_memory
 
 # Greedy sweeps over all nodes; each one can only lower the cost, and a plan
 # of chained blocks settles in a handful.
@@ -86,7 +88,11 @@ def megatron_cost(pp, start) -> tuple[int, int] | None:
     choice = [s if s in allowed[i] else allowed[i][0] for i, s in enumerate(start)]
     choice = _greedy(pp.problem, allowed, choice)
     cost, peak = evaluate(pp.problem, choice)
-    return None if cost >= FORBIDDEN_COST else (cost, peak)
+    if cost >= FORBIDDEN_COST:
+        return None
+    # peak as the plan report counts it (planner/memory.py)
+    plan = decode(pp, Solution(tuple(choice), cost, peak, "feasible", None, 0.0))
+    return cost, plan_memory(pp.graph, plan, pp.model).peak
 
 
 def _greedy(problem, allowed: list[list[int]], choice: list[int]) -> list[int]:

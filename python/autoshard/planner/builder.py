@@ -32,7 +32,10 @@ import numpy as np
 
 from autoshard.cost import CostModel
 from autoshard.graph import FuncGraph
+from autoshard.planner.memory import add_copy_usages
+from autoshard.planner.reads import Use, from_read, plan_reads, second_stage_mask
 from autoshard.planner.templates import PS_PER_S, Templates, op_cost, operand_requirement, to_ps
+from autoshard.rules.constant_like import whole_constant_bytes
 from autoshard.rules import FactorRule
 from autoshard.sharding import Sharding
 from autoshard.solver import FORBIDDEN_COST, Problem, Solution
@@ -46,7 +49,7 @@ class PNode:
     """A problem node: its kind, what it stands for, and per strategy the
     sharding of the value it produces and the cost in seconds."""
 
-    kind: str  # arg | op | annotation | return
+    kind: str  # arg | op | constant | read | annotation | return
     ref: Any  # value id | op id | (value id, chain index key) | operand index of return
     results: Sequence[Sequence[Sharding]]  # per strategy: sharding of each tensor result (one for non-ops)
     costs: Sequence[float]
@@ -90,20 +93,23 @@ class Plan:
     return_sharding: list  # per return operand: Sharding | None (non-tensor)
     solution: Solution
     node_choice: list  # per problem node: strategy index
+    read_sharding: dict = field(default_factory=dict)  # value id -> the layout its consumers read it in (reads.py)
 
 
 class Liveness:
     """Time points and live intervals: time 0 is the function's entry, op i
     runs at i + 1, the return at T - 1; intervals are half-open.  An
     argument is live throughout (the caller holds it); an op's results from
-    the op to their last use (to the end if returned)."""
+    the op to their last use, both included (closed liveness: an op's
+    operands and its results are live together), to the end if returned.
+    planner/memory.py counts the rest of a plan's memory."""
 
     def __init__(self, graph: FuncGraph):
         self.T = len(graph.ops) + 1
-        self.last_use: dict[int, int] = {}
+        self.last_use: dict[int, int] = {}  # value id -> end of its interval
         for op in graph.ops:
             for b in op.operands:
-                self.last_use[b] = max(self.last_use.get(b, 0), op.id + 1)
+                self.last_use[b] = max(self.last_use.get(b, 0), op.id + 2)
         self.returned = set(graph.return_op.operands) if graph.return_op else set()
 
     def argument(self) -> tuple[int, int]:
@@ -134,6 +140,7 @@ def build_problem(graph: FuncGraph, model: CostModel, usage_limit: int | None,
     _argument_nodes(graph, model, templates, live, nodes, producer_node)
     op_node_index, unruled = _op_nodes(graph, templates, live, strategy_filter, nodes, producer_node)
     edges = _feeds(graph, templates, live, nodes, producer_node, op_node_index)
+    add_copy_usages(nodes, edges, model)
     edge_list = sorted(edges)
     problem = Problem(
         name=graph.name,
@@ -141,7 +148,7 @@ def build_problem(graph: FuncGraph, model: CostModel, usage_limit: int | None,
         costs=[np.zeros(len(n.results), dtype=np.int64) if n.costs_ps is None else n.costs_ps for n in nodes],
         usages=[np.asarray(n.usages, dtype=np.int64) for n in nodes],
         edges=edge_list,
-        edge_costs=[_edge_matrix(templates, nodes[u], edges[(u, v)]) for u, v in edge_list],
+        edge_costs=[_edge_matrix(templates, nodes[u], edges[(u, v)], from_read(nodes, u, 0)) for u, v in edge_list],
         usage_limit=usage_limit,
     )
     return PlanProblem(graph, model, nodes, edges, problem, unruled)
@@ -187,6 +194,11 @@ def _op_nodes(graph, templates: Templates, live: Liveness, strategy_filter, node
             producer_node[vid] = (idx, j)
         nodes.append(PNode("op", op.id, results, costs, usages, live.op(op, tensors), strategies, tpl.rule,
                            op.loc, result_ids, costs_ps))
+        whole = max((whole_constant_bytes(op, templates.model.grid, shs[0]) for shs in results), default=0)
+        if whole:  # a dense constant is materialised whole at its op (planner/memory.py)
+            replicated = Sharding(templates.model.grid.name)
+            nodes.append(PNode("constant", op.id, [[replicated]], [0.0], [whole], (op.id + 1, op.id + 2),
+                               loc=op.loc, result_ids=(templates.ids([replicated]),)))
     return op_node_index, unruled
 
 
@@ -214,6 +226,7 @@ def _feeds(graph, templates: Templates, live: Liveness, nodes, producer_node, op
             src, res = ann_nodes[key], 0
         edges.setdefault((src, dst), []).append((res, shape, t.itemsize, needs))
 
+    uses: list[Use] = []
     for op in graph.ops:
         if op is graph.return_op:
             for k, (vid, chain) in enumerate(zip(op.operands, op.chains)):
@@ -227,7 +240,7 @@ def _feeds(graph, templates: Templates, live: Liveness, nodes, producer_node, op
                 dst = len(nodes)
                 nodes.append(PNode("return", k, [[s] for s in lay], [0.0] * len(lay), [0] * len(lay),
                                    live.returned_value()))
-                feed(vid, chain, dst, Needs(lay, ids))
+                uses.append(Use(vid, chain, dst, Needs(lay, ids), live.T - 1))
             continue
         if op.id not in op_node_index:
             continue
@@ -241,28 +254,67 @@ def _feeds(graph, templates: Templates, live: Liveness, nodes, producer_node, op
                 continue
             if keep is not None:
                 shardings, ids = tuple(shardings[j] for j in keep), tuple(ids[j] for j in keep)
-            feed(vid, chain, op_node_index[op.id], Needs(shardings, ids))
+            uses.append(Use(vid, chain, op_node_index[op.id], Needs(shardings, ids), op.id + 1))
+
+    def read_node(vid, layouts, usages, span) -> int:
+        nodes.append(PNode("read", vid, [[sh] for sh in layouts], [0.0] * len(layouts), usages, span,
+                           result_ids=(templates.ids(layouts),)))
+        return len(nodes) - 1
+
+    read_of, producer_end = plan_reads(graph, nodes, producer_node, uses, templates.model, read_node)
+    _shorten_producers(nodes, producer_node, producer_end, live)
+    for vid, r in read_of.items():
+        t = graph.values[vid].tensor
+        src, res = producer_node[vid]
+        layouts = [sh[0] for sh in nodes[r].results]
+        edges.setdefault((src, r), []).append((res, tuple(t.shape), t.itemsize, Needs(layouts, nodes[r].result_ids[0])))
+    for use in uses:
+        if use.vid in read_of and not use.chain:
+            t = graph.values[use.vid].tensor
+            edges.setdefault((read_of[use.vid], use.dst), []).append((0, tuple(t.shape), t.itemsize, use.requirement))
+        else:
+            feed(use.vid, use.chain, use.dst, use.requirement)
     return edges
 
 
-def _edge_matrix(templates: Templates, src: PNode, feeds) -> np.ndarray:
+def _shorten_producers(nodes, producer_node, producer_end, live: Liveness) -> None:
+    """An op node whose every tensor result is read through read nodes lives
+    until the last of its reads is made."""
+    results: dict[int, list[int]] = {}
+    for vid, (idx, _) in producer_node.items():
+        if nodes[idx].kind == "op":
+            results.setdefault(idx, []).append(vid)
+    for idx, vids in results.items():
+        if not any(v in producer_end for v in vids):
+            continue
+        start = nodes[idx].interval[0]
+        nodes[idx].interval = (start, max(producer_end.get(v, live.value_end(v, start)) for v in vids))
+
+
+def _edge_matrix(templates: Templates, src: PNode, feeds, second_stage: bool = False) -> np.ndarray:
     """The flat (k_src x k_dst) resharding cost of one edge: the sum of its
     feeds (parallel reads of the same pair of nodes), capped at
-    FORBIDDEN_COST."""
+    FORBIDDEN_COST.  Out of a read node (`second_stage`) only slices and
+    reductions are allowed (planner/reads.py)."""
     total = None
     for src_res, shape, itemsize, needs in feeds:
         mat = templates.reshard_matrix(shape, itemsize, src.result_ids[src_res], needs.ids)
+        if second_stage:
+            mat = np.where(second_stage_mask(templates.model, shape, [r[src_res] for r in src.results], needs.shardings),
+                           mat, FORBIDDEN_COST)
         total = mat if total is None else np.minimum(total + mat, FORBIDDEN_COST)
     assert total is not None  # an edge has at least one feed
     return total.reshape(-1)
 
 
 def decode(pp: PlanProblem, solution: Solution) -> Plan:
-    value_sharding, op_strategy, ret = {}, {}, []
+    value_sharding, op_strategy, ret, reads = {}, {}, [], {}
     graph = pp.graph
     for node, choice in zip(pp.nodes, solution.assignment):
         if node.kind == "arg":
             value_sharding[node.ref] = node.results[choice][0]
+        elif node.kind == "read":
+            reads[node.ref] = node.results[choice][0]
         elif node.kind == "op":
             op = graph.ops[node.ref]
             op_strategy[op.id] = (node.rule, node.strategies[choice])
@@ -274,4 +326,4 @@ def decode(pp: PlanProblem, solution: Solution) -> Plan:
         for node, choice in zip(pp.nodes, solution.assignment):
             if node.kind == "return":
                 ret[node.ref] = node.results[choice][0]
-    return Plan(value_sharding, op_strategy, ret, solution, list(solution.assignment))
+    return Plan(value_sharding, op_strategy, ret, solution, list(solution.assignment), reads)

@@ -28,6 +28,7 @@ from typing import cast
 
 from autoshard.cost.model import collective_cost
 from autoshard.diagnostics import source_loc
+from autoshard.planner.memory import plan_memory
 from autoshard.planner.builder import PS_PER_S, Plan, PlanProblem, operand_requirement
 from autoshard.planner.report_graph import PlanGraph
 from autoshard.sharding import Grid
@@ -89,6 +90,12 @@ def _node_rows(pp: PlanProblem, choice, into) -> list[dict]:
                         for k, vid in enumerate(op.operands) if graph.values[vid].tensor is not None]
         elif node.kind == "annotation":
             name, loc, strategy = "shard.shard", source_loc(node.loc), "annotated"
+        elif node.kind == "read":
+            v = graph.values[node.ref]
+            what = f"arg #{v.arg_index}" if v.producer is None else graph.ops[v.producer].name
+            name, loc, strategy = f"read of {what}", None, "shared read layout"
+        elif node.kind == "constant":
+            name, loc, strategy = "tosa.const (whole)", source_loc(node.loc), "materialised whole"
         elif node.kind == "arg":
             name, loc, strategy = f"arg #{graph.values[node.ref].arg_index}", None, "layout"
         else:
@@ -144,7 +151,9 @@ def plan_data(pp: PlanProblem, plan: Plan, budget: int | None, baselines: dict) 
     graph, grid = pp.graph, cast(Grid, pp.graph.grid)  # a plan is made on a grid
     choice = list(plan.node_choice)
     into = edge_costs_into(pp, choice)
-    cost, peak = evaluate(pp.problem, choice)
+    cost, _ = evaluate(pp.problem, choice)
+    # the count of what partition emits (the problem's usages approximate it)
+    peak = plan_memory(graph, plan, pp.model).peak
     compute = sum(int(pp.problem.costs[i][c]) for i, c in enumerate(choice))
     edges, collectives = _dataflow(pp, choice)
     solution = plan.solution

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from autoshard.cost import CostModel
+from autoshard.planner.memory import op_temporaries
 from autoshard.rules import FactorRule, rule_for
 from autoshard.rules.factor import OpInfo, numel
 from autoshard.rules.tosa import source as source_rule
@@ -88,7 +89,8 @@ def layouts(grid, tensor) -> list[Sharding]:
 class OpTemplate:
     """One distinct op, every strategy.  Per strategy j: `results[j]` the
     sharding of each tensor result, `costs[j]` compute seconds, `costs_ps[j]`
-    the same in picoseconds, `usages[j]` local bytes of the tensor results.
+    the same in picoseconds, `usages[j]` local bytes of the tensor results
+    and of the op's temporaries (planner/memory.py).
     `needs[k][j]`: the sharding operand k is read in (None for an operand
     that is not a tensor); `need_ids` and `result_ids` are the same as
     interned ids (result_ids[r][j]: result r under strategy j)."""
@@ -169,7 +171,8 @@ class Templates:
                      for st in strategies]
             costs = [op_cost(model, rule, st, info.operands, tensors, shs, need)
                      for st, shs, need in zip(strategies, results, needs)]
-        usages = [sum(model.local_bytes(t.shape, t.itemsize, s) for t, s in zip(tensors, shs)) for shs in results]
+        usages = [sum(model.local_bytes(t.shape, t.itemsize, s) for t, s in zip(tensors, shs))
+                  + op_temporaries(grid, info, rule, st) for shs, st in zip(results, strategies)]
         by_operand = tuple(None if t is None else tuple(need[k] for need in needs)
                            for k, t in enumerate(info.operands))
         return OpTemplate(

@@ -3,8 +3,10 @@
 After this, every tensor value `v` is followed by `shard.shard v to S` (its
 resolved layout, S from the plan) and every consumer that needs another layout
 reads it through `shard.shard ... annotate_for_users` ops: first the user's own
-annotations from the input, in order, where they differ, then the layout the
-consumer's strategy needs.  Distinct shardings are `shard.sharding` ops at the
+annotations from the input, in order, where they differ, or the plan's
+shared read layout (one op that every consumer reads through: the value is
+resharded once, planner/reads.py), then the layout the consumer's strategy
+needs.  Distinct shardings are `shard.sharding` ops at the
 top of the function, in order of first use; a sharding that splits a
 dimension unevenly is written with the `sharded_dims_offsets` of the tensor
 it annotates (one op per distinct list).
@@ -68,7 +70,8 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
             if v.id in plan.value_sharding:
                 first_use.setdefault(key(plan.value_sharding[v.id], v.id))
         for _, _, vid, chain, req in needs:
-            for sh in chain + ([req] if req is not None else []):
+            first = [plan.read_sharding[vid]] if vid in plan.read_sharding and not chain else []
+            for sh in first + chain + ([req] if req is not None else []):
                 first_use.setdefault(key(sh, vid))
         order = list(first_use)
         sharding_values: dict[tuple, ir.Value] = {}
@@ -95,10 +98,19 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
             v.value.replace_all_uses_except(new, new.owner.operation)
             annotated[v.id] = new
 
-        # 3. Consumer annotations: the input's own chain, then what the consumer needs.
+        # 3. Consumer annotations: the input's own chain, or the shared read
+        #    layout (one op for every consumer, before the first), then what
+        #    the consumer needs.
+        shared_reads: dict[int, ir.Value] = {}
         for op, k, vid, chain, req in needs:
             current = plan.value_sharding[vid]
             value = annotated[vid]
+            shared = plan.read_sharding.get(vid) if not chain else None
+            if shared is not None and shared != current:
+                if vid not in shared_reads:
+                    with ir.InsertionPoint(op), op.location:
+                        shared_reads[vid] = build_shard_op(value, sharding_values[key(shared, vid)], True, op.location)
+                value, current = shared_reads[vid], shared
             for want in chain + ([req] if req is not None else []):
                 if want == current:
                     continue

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from autoshard.cost import Cluster, CostModel, load_cluster
 from autoshard.diagnostics import AutoshardError
 from autoshard.graph import build_graph
-from autoshard.planner import build_problem, decode
+from autoshard.planner import build_problem
+from autoshard.planner.memory import fit_budget
 from autoshard.planner.baselines import megatron_cost
 from autoshard.planner.infeasible import forbidden_everywhere
 from autoshard.planner.limits import check_tensor_sizes
@@ -86,14 +87,15 @@ class AutoshardPass(Pass):
                 pp = build_problem(graph, model, budget)
                 log(f"problem built: {pp.problem.num_nodes} nodes, {pp.problem.num_edges} edges")
                 _warn_unruled(state, pp.unruled)
-                solution = solve_with_progress(pp.problem, self.time_limit, self.threads, self.seed, log=log)
-                if solution.status == "infeasible":
+                fitted = fit_budget(pp, budget, lambda problem: solve_with_progress(
+                    problem, self.time_limit, self.threads, self.seed, log=log))
+                if fitted.plan is None:
                     raise forbidden_everywhere(pp) or AutoshardError(
                         f"memory budget {format_bytes(budget)} per device is infeasible for @{graph.name}: "
-                        f"the smallest peak the solver reached is {format_bytes(solution.peak_usage)}",
+                        f"the smallest peak the solver reached is {format_bytes(fitted.peak)}",
                         func_op.location,
                     )
-                plan = decode(pp, solution)
+                plan = fitted.plan
                 baselines = {}
                 if self.baseline == "megatron":
                     baselines["megatron"] = megatron_cost(pp, plan.node_choice)

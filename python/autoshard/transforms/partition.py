@@ -23,6 +23,7 @@ from autoshard.graph import build_graph
 from autoshard.ir import func, ir
 from autoshard.ir.linalg import outer_values
 from autoshard.rules import rule_for
+from autoshard.rules.constant_like import is_splat_constant, splat_is_local
 from autoshard.rules.local import LocalBuilder, lower
 from autoshard.sharding import Sharding
 from autoshard.sharding.ir_convert import boundary_attrs, build_sharding_op, flat_offsets
@@ -113,17 +114,18 @@ class _Partitioner:
         t = self.graph.values[vid].tensor
         if t is None or cur is None:
             return value
-        # A value that several consumers need in the same layout, through the
-        # same annotations, is resharded once (the first consumer's
-        # collectives dominate the later ones in this straight-line block).
-        key = (vid, tuple(a.sharding for a in chain), target)
-        if key in self.resharded:
-            return self.resharded[key]
-        for ann in chain:
-            value = self.emit.reshard(value, t.shape, cur, ann.sharding, ann.loc)
-            cur = ann.sharding
-        value = self.emit.reshard(value, t.shape, cur, target, op.loc)
-        self.resharded[key] = value
+        # Every layout along the chain is made once and kept for the later
+        # consumers whose chains start the same way (this straight-line
+        # block's first consumer dominates the others): a shared read layout
+        # (planner/reads.py) is resharded once, then per consumer from it.
+        prefix: tuple = ()
+        for sh in [a.sharding for a in chain] + [target]:
+            prefix += (sh,)
+            key = (vid, prefix)
+            if key not in self.resharded:
+                loc = op.loc if len(prefix) > len(chain) else chain[len(prefix) - 1].loc
+                self.resharded[key] = self.emit.reshard(value, t.shape, cur, sh, loc)
+            value, cur = self.resharded[key], sh
         return value
 
     def _seen(self, op):
@@ -194,6 +196,8 @@ class _Partitioner:
             if op is self.graph.return_op:
                 continue
             _, _, layouts = self._plan(op)
+            if self._splat_layout(op) is not None:
+                layouts = [self._splat_layout(op)]
             out[self.positions[op.op]] = layouts
             for vid, sh in zip(op.results, layouts):
                 self._after(vid, None, sh, op.loc)
@@ -209,6 +213,8 @@ class _Partitioner:
             t = self.graph.values[vid].tensor
             offsets = flat_offsets(layout, grid, t.shape if t is not None else None)
             self.env[op.results[0]] = (build_sharding_op(layout, op.loc, offsets), None)
+            return
+        if self._local_splat(op):
             return
         rule, strat, layouts = self._plan(op)
         tensors = [self.graph.values[r].tensor for r in op.results]
@@ -226,8 +232,55 @@ class _Partitioner:
                                                   attributes=_attributes(op.op), loc=op.loc).results)
         else:
             new_values = lower(builder, op.info, rule, strat, operands, result_types, _attributes(op.op))
+        if op.name == "tosa.const" and self._const_block(op, new_values[0]):
+            return
         for vid, value, sh in zip(op.results, new_values, layouts):
             self._after(vid, value, sh, op.loc)
+
+    def _const_block(self, op, whole) -> bool:
+        """A dense constant, materialised whole, cut to its annotated layout
+        by one `tensor.extract_slice` at this device's block offsets (one
+        copy: per-dimension all_slices would hold an intermediate block
+        beside the whole constant)."""
+        vid = op.results[0]
+        t = self.graph.values[vid].tensor
+        layout = _producer_annotation(self.graph, vid)
+        if t is None or layout is None or layout.is_replicated or not splat_is_local(self.grid, layout, t.shape) \
+                or any(self.grid.shape[a] < 0 for a in layout.split_axis_set):
+            return False
+        local = list(layout.local_shape(self.grid, t.shape))
+        b = LocalBuilder(self.grid, op.loc)
+        offsets = [b.block_offset(layout.dim_axes(d), local[d]) if layout.dim_axes(d) else 0 for d in range(len(local))]
+        self.env[vid] = (b.extract_slice(whole, offsets, local), layout)
+        return True
+
+    def _splat_layout(self, op):
+        """The annotated layout a splat constant is written in locally, or None."""
+        if not is_splat_constant(op) or not op.results:
+            return None
+        t = self.graph.values[op.results[0]].tensor
+        layout = _producer_annotation(self.graph, op.results[0])
+        if t is None or layout is None or not splat_is_local(self.grid, layout, t.shape):
+            return None
+        return layout
+
+    def _local_splat(self, op) -> bool:
+        """A splat `tosa.const` is written directly in its annotated local
+        shape (the same on every device); a dense one is materialised whole
+        and sliced by `_after` (its blocks differ per device, and the SPMD
+        program is one for all of them)."""
+        layout = self._splat_layout(op)
+        if layout is None:
+            return False
+        vid = op.results[0]
+        t = self.graph.values[vid].tensor
+        attr = ir.DenseElementsAttr(op.op.attributes["values"])
+        local_type = self._local_type(op.op.results[0].type, layout, t.shape)
+        splat = ir.DenseElementsAttr.get_splat(local_type, attr.get_splat_value())
+        value = ir.Operation.create("tosa.const", results=[local_type], operands=[],
+                                    attributes={"values": splat}, loc=op.loc).results[0]
+        self.env[vid] = (value, layout)
+        return True
 
     def _captured(self, op) -> dict:
         """The values op's regions use from the function body -> their SPMD copies."""
