@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,9 +19,13 @@ from autoshard.ir import ir
 from autoshard.ir.loader import load_module
 from autoshard.planner import build_problem
 from autoshard.planner.baselines import megatron_filter
+from autoshard.planner.memory import add_copy_usages
+from autoshard.planner.reads import Use, plan_reads, second_stage_allowed
 from autoshard.planner.templates import layouts, op_cost, operand_requirement, to_ps
 from autoshard.rules import rule_for
+from autoshard.rules.constant_like import whole_constant_bytes
 from autoshard.rules.factor import numel
+from autoshard.rules.workspace import workspace
 from autoshard.sharding import Sharding
 from autoshard.solver import FORBIDDEN_COST, Problem
 from autoshard.transforms.common import entry_functions, function_grid, grid_or_error, resolve_grid
@@ -48,34 +53,35 @@ func.func @f(%a: tensor<8x16xf32>, %b: tensor<8x16xf32>, %c: tensor<5x6xf32>) ->
 
 
 def direct_problem(graph, model, usage_limit, strategy_filter=None) -> Problem:
-    """The problem of docs/ilp.md, built node by node and cell by cell."""
+    """The problem of docs/ilp.md, built node by node and cell by cell.
+    Which values get read nodes, and the copy usages, come from
+    planner/reads.py and planner/memory.py (on these nodes and cells)."""
     grid = graph.grid
     T = len(graph.ops) + 1
     last_use: dict[int, int] = {}
     for op in graph.ops:
         for b in op.operands:
-            last_use[b] = max(last_use.get(b, 0), op.id + 1)
+            last_use[b] = max(last_use.get(b, 0), op.id + 2)  # closed: live at the last consumer
     returned = set(graph.return_op.operands) if graph.return_op else set()
 
     def end(vid, start):
         return T if vid in returned else max(last_use.get(vid, start + 1), start + 1)
 
-    intervals, costs, usages, results = [], [], [], []
+    nodes: list = []
+
+    def add(kind, ref, interval, node_costs, node_usages, node_results) -> int:
+        nodes.append(SimpleNamespace(kind=kind, ref=ref, interval=interval, costs=node_costs, usages=node_usages,
+                                     results=node_results))
+        return len(nodes) - 1
+
     producer: dict[int, tuple[int, int]] = {}
     requirement: dict[int, tuple] = {}  # node -> (rule, strategies)
-
-    def add(interval, node_costs, node_usages, node_results) -> int:
-        intervals.append(interval)
-        costs.append(node_costs)
-        usages.append(node_usages)
-        results.append(node_results)
-        return len(intervals) - 1
-
     for v in graph.values:
         if v.producer is None and v.tensor is not None:
             lay = layouts(grid, v.tensor)
-            producer[v.id] = (add((0, T), [0] * len(lay), [model.local_bytes(v.tensor.shape, v.tensor.itemsize, s)
-                                                         for s in lay], [[s] for s in lay]), 0)
+            producer[v.id] = (add("arg", v.id, (0, T), [0] * len(lay),
+                                  [model.local_bytes(v.tensor.shape, v.tensor.itemsize, s) for s in lay],
+                                  [[s] for s in lay]), 0)
     op_node: dict[int, int] = {}
     for op in graph.ops:
         tensors = [graph.values[r] for r in op.results if graph.values[r].tensor is not None]
@@ -96,36 +102,21 @@ def direct_problem(graph, model, usage_limit, strategy_filter=None) -> Problem:
                        if graph.values[r].tensor is not None]
                 seconds = op_cost(model, rule, st, op.info.operands, [v.tensor for v in tensors], shs)
             node_costs.append(to_ps(seconds))
-            node_usages.append(sum(model.local_bytes(v.tensor.shape, v.tensor.itemsize, s) for v, s in zip(tensors, shs)))
+            temporaries = workspace(grid, op.info, rule, st) if rule is not None and op.name != "tosa.const" else 0
+            node_usages.append(sum(model.local_bytes(v.tensor.shape, v.tensor.itemsize, s)
+                                   for v, s in zip(tensors, shs)) + temporaries)
             node_results.append(shs)
-        idx = add((op.id + 1, max(end(v.id, op.id + 1) for v in tensors)), node_costs, node_usages, node_results)
+        idx = add("op", op.id, (op.id + 1, max(end(v.id, op.id + 1) for v in tensors)), node_costs, node_usages,
+                  node_results)
         op_node[op.id] = idx
         requirement[idx] = (rule, strategies)
         for j, v in enumerate(tensors):
             producer[v.id] = (idx, j)
+        whole = max(whole_constant_bytes(op, grid, shs[0]) for shs in node_results)
+        if whole:
+            add("constant", op.id, (op.id + 1, op.id + 2), [0], [whole], [[Sharding(grid.name)]])
 
-    matrices: dict[tuple[int, int], np.ndarray] = {}
-    annotation: dict = {}
-
-    def charge(u, res, v, tensor, wanted) -> None:
-        ku, kv = len(results[u]), len(wanted)
-        mat = matrices.setdefault((u, v), np.zeros((ku, kv), dtype=np.int64))
-        for i in range(ku):
-            for j in range(kv):
-                c = model.reshard_cost(tuple(tensor.shape), tensor.itemsize, results[u][i][res], wanted[j])
-                mat[i, j] = min(FORBIDDEN_COST, mat[i, j] + (FORBIDDEN_COST if c is None else to_ps(c)))
-
-    def read(vid, chain, dst, wanted) -> None:
-        t = graph.values[vid].tensor
-        src, res = producer[vid]
-        for depth, ann in enumerate(chain):
-            key = (vid, tuple(id(a) for a in chain[: depth + 1]))
-            if key not in annotation:
-                annotation[key] = add(intervals[src], [0], [0], [[ann.sharding]])
-                charge(src, res, annotation[key], t, [ann.sharding])
-            src, res = annotation[key], 0
-        charge(src, res, dst, t, wanted)
-
+    uses = []
     for op in graph.ops:
         for k, (vid, chain) in enumerate(zip(op.operands, op.chains)):
             t = graph.values[vid].tensor
@@ -133,13 +124,67 @@ def direct_problem(graph, model, usage_limit, strategy_filter=None) -> Problem:
                 continue
             if op is graph.return_op:
                 lay = [chain[-1].sharding] if chain else layouts(grid, t)
-                dst = add((T - 1, T), [0] * len(lay), [0] * len(lay), [[s] for s in lay])
-                read(vid, chain, dst, lay)
+                dst = add("return", k, (T - 1, T), [0] * len(lay), [0] * len(lay), [[s] for s in lay])
+                uses.append(Use(vid, chain, dst, lambda j, lay=lay: lay[j], T - 1))
             elif op.id in op_node:
                 rule, strategies = requirement[op_node[op.id]]
-                read(vid, chain, op_node[op.id], [operand_requirement(rule, grid, st, k) for st in strategies])
+                wanted = [operand_requirement(rule, grid, st, k) for st in strategies]
+                uses.append(Use(vid, chain, op_node[op.id], lambda j, w=wanted: w[j], op.id + 1))
+
+    def read_node(vid, lay, node_usages, span) -> int:
+        return add("read", vid, span, [0] * len(lay), list(node_usages), [[s] for s in lay])
+
+    read_of, producer_end = plan_reads(graph, nodes, producer, uses, model, read_node)
+    for idx, node in enumerate(nodes):
+        if node.kind == "op":
+            vids = [v for v, (i, _) in producer.items() if i == idx]
+            if any(v in producer_end for v in vids):
+                start = node.interval[0]
+                node.interval = (start, max(producer_end.get(v, end(v, start)) for v in vids))
+
+    feeds: dict = {}
+    annotation: dict = {}
+
+    def charge(u, res, v, tensor, wanted) -> None:
+        feeds.setdefault((u, v), []).append((res, tuple(tensor.shape), tensor.itemsize, wanted))
+
+    def read(vid, chain, dst, wanted) -> None:
+        t = graph.values[vid].tensor
+        src, res = producer[vid]
+        for depth, ann in enumerate(chain):
+            key = (vid, tuple(id(a) for a in chain[: depth + 1]))
+            if key not in annotation:
+                annotation[key] = add("annotation", key, nodes[src].interval, [0], [0], [[ann.sharding]])
+                charge(src, res, annotation[key], t, lambda j, s=ann.sharding: s)
+            src, res = annotation[key], 0
+        charge(src, res, dst, t, wanted)
+
+    for vid, r in read_of.items():
+        src, res = producer[vid]
+        charge(src, res, r, graph.values[vid].tensor, lambda j, r=r: nodes[r].results[j][0])
+    for use in uses:
+        if use.vid in read_of and not use.chain:
+            charge(read_of[use.vid], 0, use.dst, graph.values[use.vid].tensor, use.requirement)
+        else:
+            read(use.vid, use.chain, use.dst, use.requirement)
+
+    matrices = {}
+    for (u, v), fs in feeds.items():
+        ku, kv = len(nodes[u].results), len(nodes[v].results)
+        mat = np.zeros((ku, kv), dtype=np.int64)
+        for res, shape, itemsize, wanted in fs:
+            for i in range(ku):
+                for j in range(kv):
+                    src, dst = nodes[u].results[i][res], wanted(j)
+                    c = model.reshard_cost(shape, itemsize, src, dst)
+                    if nodes[u].kind == "read" and not second_stage_allowed(model, shape, src, dst):
+                        c = None
+                    mat[i, j] = min(FORBIDDEN_COST, mat[i, j] + (FORBIDDEN_COST if c is None else to_ps(c)))
+        matrices[(u, v)] = mat
+    add_copy_usages(nodes, feeds, model)
     edges = sorted(matrices)
-    return Problem(graph.name, intervals, costs, usages, edges, [matrices[e].reshape(-1) for e in edges], usage_limit)
+    return Problem(graph.name, [n.interval for n in nodes], [n.costs for n in nodes], [n.usages for n in nodes],
+                   edges, [matrices[e].reshape(-1) for e in edges], usage_limit)
 
 
 def _graphs(text: str, name: str, grid_text: str):
