@@ -61,6 +61,29 @@ def profile(core, choice) -> np.ndarray:
     return core.baseline + np.cumsum(diff)[:-1]
 
 
+def interval_max(load: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per node, the largest entry of `load` over its time points lo..hi-1
+    (-inf where it has none), from a sparse table: O(T log T) to build,
+    two lookups per node."""
+    out = np.full(len(lo), -np.inf)
+    length = hi - lo
+    has = length > 0
+    if not has.any():
+        return out
+    levels = [np.asarray(load, dtype=np.float64)]
+    while (2 << (len(levels) - 1)) <= len(load):
+        half = 1 << (len(levels) - 1)
+        previous = levels[-1]
+        levels.append(np.maximum(previous[:-half], previous[half:]))
+    level = np.zeros(len(lo), dtype=np.int64)
+    level[has] = np.floor(np.log2(length[has])).astype(np.int64)
+    for k in np.unique(level[has]).tolist():
+        rows = np.flatnonzero(has & (level == k))
+        table = levels[k]
+        out[rows] = np.maximum(table[lo[rows]], table[hi[rows] - (1 << k)])
+    return out
+
+
 def core_cost(core, graph, choice) -> float:
     total = float(core.offset)
     for i, s in enumerate(choice):

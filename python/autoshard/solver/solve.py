@@ -3,7 +3,7 @@
 1. Exact reductions shrink the problem to its core (reduce.py).
 2. TRW-S message passing on a memory-priced relaxation, decoded by
    elimination, repaired to the limit and polished, gives a first assignment
-   (lagrangian.py); where memory binds, a second run with targeted pricing.
+   (lagrangian.py); where memory binds, the run switches to per-node prices.
 3. If the exact CP-SAT model of the whole core is small enough it is solved
    with that assignment as a hint: "optimal" when CP-SAT proves it. If CP-SAT
    proves the usage limit unreachable, the smallest peak is found exactly
@@ -59,12 +59,16 @@ PAIRS_PER_UNIT = 200
 # The wall-clock guard stops message passing only when less than this share
 # of the limit is left (on a loaded machine the iterations take longer).
 MESSAGE_PASSING_RESERVE = 0.12
-# A second, targeted-pricing message-passing phase runs when the first answer
-# uses at least BINDING of the limit, with TARGETED_SHARE of the time limit if
-# that buys at least MIN_TARGETED_ITERATIONS iterations.
+# Memory binds when the best answer after PROBE_ITERATIONS passes (its first
+# four decodes) uses at least BINDING of the limit; message passing then
+# switches to per-node prices (lagrangian.py) for the rest of its share plus
+# PER_NODE_SHARE of the time limit. Where the probe does not bind, the single
+# price runs its whole share and per-node prices get PER_NODE_SHARE only if
+# the answer binds at the end, and only if that buys MIN_PER_NODE_ITERATIONS.
+PROBE_ITERATIONS = 10
 BINDING = 0.98
-TARGETED_SHARE = 0.25
-MIN_TARGETED_ITERATIONS = 12
+PER_NODE_SHARE = 0.25
+MIN_PER_NODE_ITERATIONS = 12
 # Large-neighbourhood search: windows of at most LNS_WINDOW_TIME deterministic
 # seconds, counted so that they fit LNS_SHARE of the time limit at the wall
 # time a window of a few hundred nodes took on A (model building included).
@@ -145,10 +149,18 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
             # CP-SAT takes over; the first answer only needs to be a good hint.
             iterations = min(iterations, SMALL_CORE_ITERATIONS)
         first = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * n)
-        state = first.run(iterations, lambda: clock.left() < MESSAGE_PASSING_RESERVE * time_limit)
+        stop = lambda: clock.left() < MESSAGE_PASSING_RESERVE * time_limit  # noqa: E731
+        per_node = int(min(MAX_ITERATIONS, PER_NODE_SHARE * time_limit / (SECONDS_PER_UNIT * units)))
+        per_node = per_node if pairs > FULL_MODEL_MAX_PAIRS else 0
+        state = first.run(min(iterations, PROBE_ITERATIONS) if per_node else iterations, stop)
+        if per_node and _binds(core, state):
+            per_node = min(MAX_ITERATIONS, per_node + iterations - first.iterations)
+        else:
+            state = first.run(iterations - first.iterations, stop)
         say(f"first answer after {first.iterations} of {iterations} message passes: cost {core_cost(core, graph, state.choice):.6g}, "
             f"peak {state.peak()} / limit {core.limit}")
-        state = _targeted_phase(core, graph, state, time_limit, units, pairs, clock, say)
+        if per_node >= MIN_PER_NODE_ITERATIONS and _binds(core, state):
+            state = _per_node_phase(core, graph, state, per_node, stop, say)
         mp_bound = certified(first.lower_bound() + core.offset)
         if on_fallback is not None:
             on_fallback(_checked_solution(problem, reduction.expand(state.choice), "feasible", None, clock))
@@ -202,16 +214,17 @@ def _greedy_choice(core) -> np.ndarray:
     return np.array([int(np.lexsort((c, u))[0]) for c, u in zip(core.costs, core.usage)], np.int64)
 
 
-def _targeted_phase(core, graph, state, time_limit, units, pairs, clock, say):
-    """Where memory binds, a second run with targeted pricing (lagrangian.py)."""
-    iterations = int(TARGETED_SHARE * time_limit / (SECONDS_PER_UNIT * units))
-    binding = core.limit is not None and state.feasible() and state.peak() >= BINDING * core.limit
-    if not binding or pairs <= FULL_MODEL_MAX_PAIRS or iterations < MIN_TARGETED_ITERATIONS:
-        return state
-    second = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * graph.n, targeted=True)
-    other = second.run(iterations, lambda: clock.left() < MESSAGE_PASSING_RESERVE * time_limit)
+def _binds(core, state) -> bool:
+    return core.limit is not None and state.feasible() and state.peak() >= BINDING * core.limit
+
+
+def _per_node_phase(core, graph, state, iterations, stop, say):
+    """Where memory binds, message passing with per-node prices
+    (lagrangian.py); its answer replaces `state` only if cheaper."""
+    second = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * graph.n, per_node=True)
+    other = second.run(iterations, stop)
     cost, other_cost = core_cost(core, graph, state.choice), core_cost(core, graph, other.choice)
-    say(f"targeted pricing after {second.iterations} of {iterations} passes: cost {other_cost:.6g}")
+    say(f"per-node prices after {second.iterations} of {iterations} passes: cost {other_cost:.6g}")
     return other if other.feasible() and other_cost < cost else state
 
 
