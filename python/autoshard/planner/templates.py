@@ -175,14 +175,20 @@ class Templates:
                   + op_temporaries(grid, info, rule, st) for shs, st in zip(results, strategies)]
         by_operand = tuple(None if t is None else tuple(need[k] for need in needs)
                            for k, t in enumerate(info.operands))
+        costs_ps = np.array([to_ps(c) for c in costs], dtype=np.int64)
+        usage_bytes = np.array(usages, dtype=np.int64)
+        # Shared by every copy of the op: a change through one node would
+        # silently change them all.
+        costs_ps.setflags(write=False)
+        usage_bytes.setflags(write=False)
         return OpTemplate(
             rule=rule,
             strategies=tuple(strategies),
             results=tuple(results),
             needs=by_operand,
             costs=tuple(costs),
-            costs_ps=np.array([to_ps(c) for c in costs], dtype=np.int64),
-            usages=np.array(usages, dtype=np.int64),
+            costs_ps=costs_ps,
+            usages=usage_bytes,
             need_ids=tuple(None if n is None else self.ids(n) for n in by_operand),
             result_ids=tuple(self.ids([shs[r] for shs in results]) for r in range(len(tensors))),
         )
