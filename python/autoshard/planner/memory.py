@@ -198,13 +198,24 @@ def add_copy_usages(nodes, edges, model) -> None:
     is at most the consumer's own operand).  The rest depends on both
     choices: `plan_memory` counts it exactly and `fit_budget` re-solves on
     it."""
+    memo: dict = {}  # the same reads of repeated blocks: computed once
     for (u, v), feeds in edges.items():
         extra = [0] * len(nodes[v].results)
         for src_res, shape, itemsize, req in feeds:
-            sources = list(dict.fromkeys(n[src_res] for n in nodes[u].results))
-            for j in range(len(extra)):
-                sizes = [_copy_bytes(model, nodes[v], shape, itemsize, s, req(j)) for s in sources]
-                extra[j] += min((b for b in sizes if b is not None), default=0)
+            ids = getattr(nodes[u], "result_ids", None)
+            key = None
+            if ids and hasattr(req, "ids"):
+                key = (tuple(shape), itemsize, nodes[v].kind == "read", ids[src_res], req.ids)
+            least = memo.get(key) if key is not None else None
+            if least is None:
+                sources = list(dict.fromkeys(n[src_res] for n in nodes[u].results))
+                least = []
+                for j in range(len(extra)):
+                    sizes = [_copy_bytes(model, nodes[v], shape, itemsize, s, req(j)) for s in sources]
+                    least.append(min((b for b in sizes if b is not None), default=0))
+                if key is not None:
+                    memo[key] = least
+            extra = [a + b for a, b in zip(extra, least)]
         if any(extra):
             nodes[v].usages = [a + b for a, b in zip(nodes[v].usages, extra)]
 

@@ -62,9 +62,22 @@ def second_stage_allowed(model, shape, src, dst) -> bool:
     return kinds is not None and all(k in SECOND_STAGE for k in kinds)
 
 
+_MASKS: dict = {}
+
+
 def second_stage_mask(model, shape, sources, needs):
     """(len(sources), len(needs)) booleans: which source layout may feed
     which need out of a read node."""
+    key = (model.grid, tuple(shape), tuple(sources), tuple(needs))
+    if key in _MASKS:
+        return _MASKS[key]
+    if len(_MASKS) > 4096:
+        _MASKS.clear()
+    _MASKS[key] = out = _mask(model, shape, sources, needs)
+    return out
+
+
+def _mask(model, shape, sources, needs):
     allowed = {}
     out = np.zeros((len(sources), len(needs)), dtype=bool)
     for i, a in enumerate(sources):
