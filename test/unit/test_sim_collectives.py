@@ -118,6 +118,22 @@ def test_all_reduce_accumulates_wide_then_rounds_once():
     assert out[(0,)].item() == np.float32(1.0 + 2 * eps)
 
 
+@pytest.mark.parametrize("op, tout", [
+    ("shard.all_reduce %t on @g grid_axes = [0] reduction = sum", "tensor<2xf32>"),
+    ("shard.reduce_scatter %t on @g grid_axes = [0] reduction = sum scatter_axis = 0", "tensor<1xf32>"),
+])
+def test_float64_mode_keeps_collective_sums_wide(op, tout):
+    # In the float64 check (wide_floats) a sum of f32-typed partials must not
+    # be rounded to f32: 2^17 + 2^-10 is exact in f64, rounds to 2^17 in f32.
+    m = one_op("2", op, "tensor<2xf32>", tout)
+    inputs = {(0,): [np.float64([2.0**17, 1.0])], (1,): [np.float64([2.0**-10, 2.0**-30])]}
+    wide = run_spmd(m, "f", inputs, wide_floats=True)
+    assert wide[(0,)][0].dtype == np.float64
+    assert wide[(0,)][0][0] == 2.0**17 + 2.0**-10
+    narrow = run_spmd(m, "f", {d: [x[0].astype(np.float32)] for d, x in inputs.items()})
+    assert narrow[(0,)][0].dtype == np.float32 and narrow[(0,)][0][0] == np.float32(2.0**17)
+
+
 # --- reduce_scatter / all_to_all / broadcast / shift --------------------------------
 
 

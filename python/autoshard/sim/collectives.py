@@ -71,7 +71,13 @@ def _reduce(xs: list, kind: str, out_dtype) -> np.ndarray:
     if kind == "average":
         # Integer average truncates toward zero (C division), floats divide.
         acc = acc / len(xs) if acc.dtype.kind == "f" else np.trunc(acc / len(xs)).astype(np.int64)
-    return acc.astype(out_dtype if out_dtype is not None else xs[0].dtype)
+    out = np.dtype(out_dtype if out_dtype is not None else xs[0].dtype)
+    if out.kind == "f" and xs[0].dtype.kind == "f":
+        # Inputs already wider than the result type (the simulator's float64
+        # mode) stay wide: rounding here would put f32 rounding into an f64
+        # check; the interpreter rounds results to their type otherwise.
+        out = np.promote_types(out, xs[0].dtype)
+    return acc.astype(out)
 
 
 def all_gather(values: dict, grid: Grid, axes, gather_axis: int) -> dict:

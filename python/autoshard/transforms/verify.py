@@ -222,8 +222,12 @@ def _count(n: int, noun: str) -> str:
 
 # Above this many float argument elements, `precision=auto` simulates in f32:
 # float64 copies would double the simulator's memory (the full-size seed
-# example has 2^30 elements per operand).
+# example has 2^30 elements per operand) -- unless the float64 check needs
+# at most _WIDE_RUN_BYTES in all: then f64 costs little, and f32 would put
+# rounding into ill-conditioned ops (attention's exp of scores near 2^17
+# differs by 2e-4 between two f32 summation orders).
 _WIDE_FLOATS_LIMIT = 1 << 26
+_WIDE_RUN_BYTES = 4 << 30
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -251,7 +255,8 @@ class VerifyPass(Pass):
     precision: str = field(default="auto", metadata={
         "help": "f32: every float rounded to its type after each op, as a device computes; f64: floats kept "
                 "in float64, so sums taken in another order agree (deep programs, e.g. two GPT-2 layers, "
-                "amplify f32 rounding past rtol); auto: f64 unless the arguments hold over 2^26 floats",
+                "amplify f32 rounding past rtol); auto: f64 unless the arguments hold over 2^26 floats and the "
+                "f64 check would need over 4 GiB",
         "parse": one_of("auto", "f32", "f64")})
 
     def run(self, module, state: PipelineState) -> None:
@@ -277,14 +282,14 @@ class VerifyPass(Pass):
         except ShardingError as e:
             raise AutoshardError(f"autoshard-verify{{grid-sizes={self.grid_sizes}}}: {e}", func_op.location) from None
 
-    def _wide_floats(self, ftype) -> bool:
+    def _wide_floats(self, ftype, runs) -> bool:
         if self.precision != "auto":
             return self.precision == "f64"
         floats = 0
         for t in ftype.inputs:
             if isinstance(t, ir.RankedTensorType) and t.has_static_shape and isinstance(t.element_type, ir.FloatType):
                 floats += int(np.prod(t.shape, dtype=object))
-        return floats <= _WIDE_FLOATS_LIMIT
+        return floats <= _WIDE_FLOATS_LIMIT or check_runs(runs, None, True) <= _WIDE_RUN_BYTES
 
     def _check(self, module, original, orig_func, func_op, name) -> _Tally:
         tally = _Tally()
@@ -325,8 +330,9 @@ class VerifyPass(Pass):
         try:
             devices: Any = 1 if grid is None else int(np.prod(grid.shape, dtype=object))
             limit = parse_bytes(self.sim_memory_limit, "sim-memory-limit")
-            wide = self._wide_floats(ftype)
-            check_runs([(original, orig_func, 1), (module, func_op, devices)], limit, wide)
+            runs = [(original, orig_func, 1), (module, func_op, devices)]
+            wide = self._wide_floats(ftype, runs)
+            check_runs(runs, limit, wide)
             domains = input_domains(orig_func)
             fills = domains.constants
             dynamic_size = self.dynamic_dim_size or 2 * (1 if grid is None else grid.num_devices)
