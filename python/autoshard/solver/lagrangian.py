@@ -46,6 +46,10 @@ DECODE_EVERY = 4
 # 1.5 / 0.85 had 2.4e9).
 NODE_UP = 1.5
 NODE_DOWN = 0.85
+# The single price falls by PRICE_DOWN after a decode within the limit, by
+# more (to at least PRICE_DOWN_MIN) where the decode left most memory unused.
+PRICE_DOWN = 0.8
+PRICE_DOWN_MIN = 0.25
 
 
 def _initial_price(core) -> float:
@@ -54,6 +58,18 @@ def _initial_price(core) -> float:
     if not usage_spread:
         return 0.0
     return max(float(np.mean(cost_spread)) if cost_spread else 1.0, 1.0) / float(np.mean(usage_spread))
+
+
+def _price_down(core, used: int) -> float:
+    """The factor lowering the price after a decode within the limit: a
+    fifth, or down to the share of the limit the decode used (`used`, its
+    peak before repair) where that is
+    less -- a price that leaves most of the memory unused is far too high
+    (24 GPT-2 blocks: the starting price's decodes use a third of the limit,
+    and a fifth per decode needed 30 passes to reach the best answer; the
+    IOPDDL instances' decodes use 0.9 of it or more and are unchanged)."""
+    share = used / core.limit if core.limit else 1.0
+    return min(PRICE_DOWN, max(PRICE_DOWN_MIN, share))
 
 
 def _better(a: Assignment, a_cost: float, b: Assignment | None, b_cost: float) -> bool:
@@ -99,7 +115,7 @@ class FirstAnswer:
         node, mats = self.messages.reparametrised(costs)
         choice, _ = eliminate(self.graph, node, mats)
         state = Assignment(self.core, self.graph, choice)
-        over = not state.feasible()
+        over, used = not state.feasible(), state.peak()
         self._reweigh(state.load)
         repair(state, self.evaluations)
         improve(state, self.evaluations)
@@ -107,7 +123,7 @@ class FirstAnswer:
         if _better(state, cost, self.best, self.best_cost):
             self.best, self.best_cost = state, cost
         if self.price and not self.per_node:
-            self.price *= 1.5 if over else 0.8
+            self.price *= 1.5 if over else _price_down(self.core, used)
 
     def run(self, iterations: int, should_stop) -> Assignment:
         """`iterations` forward/backward passes (fewer if should_stop())."""
