@@ -48,6 +48,9 @@ class CostModel:
     def __init__(self, cluster: Cluster, grid: Grid):
         self.cluster = cluster
         self.grid = grid
+        # The planner asks cost, bytes and kinds of the same reshardings
+        # (6,000 distinct ones in a GPT-2 block): plan each one once.
+        self.reshard_steps = lru_cache(maxsize=None)(self._reshard_steps)
         self.reshard_cost = lru_cache(maxsize=None)(self._reshard_cost)
         self.reshard_bytes = lru_cache(maxsize=None)(self._reshard_bytes)
         self.reshard_kinds = lru_cache(maxsize=None)(self._reshard_kinds)
@@ -70,29 +73,32 @@ class CostModel:
             return link.alpha + max(lo_bytes, hi_bytes) * link.beta
         return sum(link.alpha for b in (lo_bytes, hi_bytes) if b > 0) + (lo_bytes + hi_bytes) * link.beta
 
+    def _reshard_steps(self, shape: tuple, src: Sharding, dst: Sharding) -> tuple[Step, ...] | None:
+        """`plan_reshard`'s steps, or None when impossible."""
+        try:
+            return tuple(plan_reshard(self.grid, shape, src, dst))
+        except ReshardError:
+            return None
+
     def _reshard_cost(self, shape: tuple, itemsize: int, src: Sharding, dst: Sharding) -> float | None:
         """Seconds to reshard, or None when impossible."""
-        try:
-            steps = plan_reshard(self.grid, shape, src, dst)
-        except ReshardError:
+        steps = self.reshard_steps(shape, src, dst)
+        if steps is None:
             return None
         return sum(collective_cost(self.cluster, self.grid, s, shape, itemsize) for s in steps)
 
     def _reshard_bytes(self, shape: tuple, itemsize: int, src: Sharding, dst: Sharding) -> int | None:
         """Bytes per device the resharding holds beyond its source
         (`reshard_peak`), or None when impossible."""
-        try:
-            steps = plan_reshard(self.grid, shape, src, dst)
-        except ReshardError:
+        steps = self.reshard_steps(shape, src, dst)
+        if steps is None:
             return None
         return reshard_peak(self.grid, shape, itemsize, steps)
 
     def _reshard_kinds(self, shape: tuple, src: Sharding, dst: Sharding) -> tuple[str, ...] | None:
         """The kinds of the resharding's steps, or None when impossible."""
-        try:
-            return tuple(st.kind for st in plan_reshard(self.grid, shape, src, dst))
-        except ReshardError:
-            return None
+        steps = self.reshard_steps(shape, src, dst)
+        return None if steps is None else tuple(st.kind for st in steps)
 
     def local_bytes(self, shape, itemsize: int, sh: Sharding) -> int:
         return numel(sh.local_shape(self.grid, shape)) * itemsize

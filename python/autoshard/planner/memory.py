@@ -35,7 +35,6 @@ from autoshard.cost.model import reshard_peak
 from autoshard.rules.constant_like import splat_is_local, whole_constant_bytes
 from autoshard.rules.workspace import workspace
 from autoshard.sharding import Sharding
-from autoshard.sharding.reshard import ReshardError, plan_reshard
 
 if TYPE_CHECKING:
     from autoshard.planner.builder import Plan
@@ -61,13 +60,11 @@ def producer_annotation(graph, vid) -> Sharding | None:
     return None
 
 
-def _steps(grid, shape, layouts) -> list:
+def _steps(model, shape, layouts) -> list:
     steps: list = []
     for a, b in zip(layouts, layouts[1:]):
-        try:
-            steps += plan_reshard(grid, tuple(shape), a, b)
-        except ReshardError:
-            pass  # the plan never asks for it (forbidden); partition would refuse
+        # None: the plan never asks for it (forbidden); partition would refuse
+        steps += model.reshard_steps(tuple(shape), a, b) or ()
     return steps
 
 
@@ -129,7 +126,7 @@ def plan_memory(graph, plan, model) -> MemoryProfile:
         ann = producer_annotation(graph, v.id)
         if ann is not None and ann != layout:
             hold(t, t, local(v.tensor, layout) + reshard_peak(grid, v.tensor.shape, v.tensor.itemsize,
-                                                               _steps(grid, v.tensor.shape, [layout, ann])))
+                                                               _steps(model, v.tensor.shape, [layout, ann])))
             layout = ann
         held[v.id] = layout
         read = reads.get(v.id)
@@ -143,7 +140,7 @@ def plan_memory(graph, plan, model) -> MemoryProfile:
     for (vid, path), times in prefixes.items():
         t = graph.values[vid].tensor
         src = path[-2] if len(path) > 1 else held[vid]
-        steps = _steps(grid, t.shape, [src, path[-1]])
+        steps = _steps(model, t.shape, [src, path[-1]])
         if not steps:
             continue
         first, last = min(times), max(times)
@@ -167,7 +164,7 @@ def plan_memory(graph, plan, model) -> MemoryProfile:
             if splat_is_local(grid, layout, v.tensor.shape):
                 hold(t, t, whole)  # cut to its block by one slice: the whole constant and the block
             else:  # resharded from whole (halos, uneven blocks)
-                steps = _steps(grid, v.tensor.shape, [Sharding(grid.name), layout])
+                steps = _steps(model, v.tensor.shape, [Sharding(grid.name), layout])
                 hold(t, t, whole + reshard_peak(grid, v.tensor.shape, v.tensor.itemsize, steps) - local(v.tensor, layout))
 
     per_time, run = [], 0

@@ -129,7 +129,8 @@ def _dataflow(pp: PlanProblem, choice) -> tuple[list[dict], list[dict]]:
             src = pp.nodes[u].results[choice[u]][src_res]
             dst = requirement(choice[v])
             first = len(collectives)
-            for step in plan_reshard(grid, tuple(shape), src, dst):
+            steps = pp.model.reshard_steps(tuple(shape), src, dst)
+            for step in plan_reshard(grid, tuple(shape), src, dst) if steps is None else steps:
                 collectives.append({
                     "kind": step.kind,
                     "axes": list(step.axes),
