@@ -28,12 +28,10 @@ import time
 
 import numpy as np
 
-from .cpsat_model import WindowModel
 from .dual import certified, lagrangian_bound
 from .elimination import CoreGraph
 from .evaluate import evaluate
 from .lagrangian import FirstAnswer
-from .lns import large_neighbourhood_search
 from .local_search import Assignment, core_cost
 from .problem import FORBIDDEN_COST, Problem, Solution
 from .reduce import reduce
@@ -196,8 +194,9 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
             # (100 random nodes: 3.2 s with two, 0.6 s with one).
             workers = threads if pairs >= PARALLEL_MODEL_MIN_PAIRS else 1
             state, status, core_bound = _solve_full(core, graph, state, budget, clock, workers, seed, say)
-        elif clock.left() > 1.0:
-            windows = int(LNS_SHARE * time_limit / LNS_SECONDS_PER_WINDOW)
+        elif clock.left() > 1.0 and (windows := int(LNS_SHARE * time_limit / LNS_SECONDS_PER_WINDOW)):
+            from .lns import large_neighbourhood_search  # CP-SAT: imported when used (0.4 s)
+
             # Windows are small models: one worker each (see above).
             state = large_neighbourhood_search(state, windows, LNS_WINDOW_TIME, clock.left, 1, seed, say)
     bound = core_bound + core.offset if core_bound is not None else _simple_bound(core)
@@ -270,6 +269,7 @@ def _simple_bound(core) -> int:
 
 def _solve_full(core, graph, state, budget, clock, threads, seed, say):
     """The whole core in one CP-SAT model; returns (state, status, bound)."""
+    from .cpsat_model import WindowModel  # imported when used: OR-tools takes 0.4 s
     everything = np.arange(graph.n)
     model = WindowModel(core, graph, everything, state.choice, state.load)
     if state.feasible():
@@ -287,6 +287,7 @@ def _solve_full(core, graph, state, budget, clock, threads, seed, say):
 
 def _least_peak(core, graph, state, budget, clock, threads, seed, say):
     """The limit is unreachable: minimise the peak, then the cost at that peak."""
+    from .cpsat_model import WindowModel
     everything = np.arange(graph.n)
     model = WindowModel(core, graph, everything, state.choice, state.load, mode="peak")
     model.hint(state.choice)
