@@ -104,14 +104,19 @@ def _greedy(problem, allowed: list[list[int]], choice: list[int]) -> list[int]:
         incident[u].append((mat, v, True))
         incident[v].append((mat, u, False))
     free = [i for i in range(n) if len(allowed[i]) > 1]
+    # Per free node, its options and their own costs, and its edges' rows
+    # (or columns) restricted to those options, as the sweeps read them.
+    options = {i: np.asarray(allowed[i]) for i in free}
+    own = {i: np.asarray(problem.costs[i], dtype=np.int64)[options[i]] for i in free}
+    sides = {i: [(mat[options[i], :].T if outgoing else mat[:, options[i]], other)
+                 for mat, other, outgoing in incident[i]] for i in free}
     for _ in range(_MAX_SWEEPS):
         changed = False
         for i in free:
-            options = np.asarray(allowed[i])
-            local = np.asarray(problem.costs[i], dtype=np.int64)[options].copy()
-            for mat, other, outgoing in incident[i]:
-                local += mat[options, choice[other]] if outgoing else mat[choice[other], options]
-            best = int(options[int(np.argmin(local))])
+            local = own[i].copy()
+            for by_other, other in sides[i]:
+                local += by_other[choice[other]]
+            best = int(options[i][int(np.argmin(local))])
             if best != choice[i] and local.min() < local[allowed[i].index(choice[i])]:
                 choice[i] = best
                 changed = True

@@ -82,8 +82,32 @@ def plan_memory(graph, plan, model) -> MemoryProfile:
             delta[first] += nbytes
             delta[last + 1] -= nbytes
 
+    # Copies of one op (chained blocks) share their rule, strategies and
+    # shapes: each distinct requirement, size and workspace is computed once.
+    sizes: dict[tuple, int] = {}
+    needs: dict[tuple, Sharding] = {}
+    temporaries: dict[tuple, int] = {}
+
     def local(t, sh) -> int:
-        return model.local_bytes(t.shape, t.itemsize, sh)
+        key = (t.shape, t.itemsize, sh)
+        found = sizes.get(key)
+        if found is None:
+            found = sizes[key] = model.local_bytes(t.shape, t.itemsize, sh)
+        return found
+
+    def requirement(rule, strat, k) -> Sharding:
+        key = (id(rule), strat, k)  # rules live as long as the plan
+        found = needs.get(key)
+        if found is None:
+            found = needs[key] = operand_requirement(rule, grid, strat, k)
+        return found
+
+    def temporary(op, rule, strat) -> int:
+        key = (id(rule), strat)  # a rule belongs to one distinct op (planner/templates.py)
+        found = temporaries.get(key)
+        if found is None:
+            found = temporaries[key] = op_temporaries(grid, op.info, rule, strat)
+        return found
 
     reads = getattr(plan, "read_sharding", {}) or {}
     consumers: dict[int, list[int]] = {}
@@ -103,7 +127,7 @@ def plan_memory(graph, plan, model) -> MemoryProfile:
             if op is graph.return_op:
                 need = plan.return_sharding[k]
             else:
-                need = operand_requirement(rule, grid, strat, k)
+                need = requirement(rule, strat, k)
             consumers.setdefault(vid, []).append(op.id + 1)
             path = tuple(a.sharding for a in chain if a.for_users)
             if not path and vid in reads:
@@ -154,7 +178,7 @@ def plan_memory(graph, plan, model) -> MemoryProfile:
             continue
         t = op.id + 1
         rule, strat = plan.op_strategy.get(op.id, (None, None))
-        hold(t, t, op_temporaries(grid, op.info, rule, strat))
+        hold(t, t, temporary(op, rule, strat) if rule is not None else 0)
         if op.name == "tosa.const" and op.results and op.results[0] in plan.value_sharding:
             v = graph.values[op.results[0]]
             layout = plan.value_sharding[v.id]

@@ -79,15 +79,31 @@ def edge_costs_into(pp: PlanProblem, choice) -> dict[int, int]:
 def _node_rows(pp: PlanProblem, choice, into) -> list[dict]:
     graph, grid = pp.graph, cast(Grid, pp.graph.grid)  # a plan is made on a grid
     rows = []
+    # Copies of one op share their rule (planner/templates.py): each distinct
+    # strategy is described once, each distinct sharding written once.
+    described: dict[tuple, tuple[str, list[str]]] = {}
+    texts: dict = {}
+
+    def text(sh) -> str:
+        found = texts.get(sh)
+        if found is None:
+            found = texts[sh] = str(sh)
+        return found
+
     for idx, node in enumerate(pp.nodes):
         j = choice[idx]
         operands: list[str] = []
         if node.kind == "op":
             op = graph.ops[node.ref]
             name, loc = op.name, source_loc(op.loc)
-            strategy = node.rule.describe(node.strategies[j], grid) if node.rule else "no rule: replicated"
-            operands = [str(operand_requirement(node.rule, grid, node.strategies[j], k))
-                        for k, vid in enumerate(op.operands) if graph.values[vid].tensor is not None]
+            key = (id(node.rule), j)
+            if node.rule is None or key not in described:
+                described[key] = (
+                    node.rule.describe(node.strategies[j], grid) if node.rule else "no rule: replicated",
+                    [text(operand_requirement(node.rule, grid, node.strategies[j], k))
+                     for k, vid in enumerate(op.operands) if graph.values[vid].tensor is not None])
+            strategy, operands = described[key]
+            operands = list(operands)
         elif node.kind == "annotation":
             name, loc, strategy = "shard.shard", source_loc(node.loc), "annotated"
         elif node.kind == "read":
@@ -109,7 +125,7 @@ def _node_rows(pp: PlanProblem, choice, into) -> list[dict]:
             "loc": str(loc) if loc else None,
             "strategy": strategy,
             "operands": operands,
-            "results": [] if node.kind == "return" else [str(s) for s in node.results[j]],
+            "results": [] if node.kind == "return" else [text(s) for s in node.results[j]],
             "compute_s": _s(pp.problem.costs[idx][j]),
             "communication_s": _s(into.get(idx, 0)),
             "memory_bytes": int(node.usages[j]),
@@ -148,13 +164,15 @@ def _dataflow(pp: PlanProblem, choice) -> tuple[list[dict], list[dict]]:
     return edges, collectives
 
 
-def plan_data(pp: PlanProblem, plan: Plan, budget: int | None, baselines: dict) -> dict:
+def plan_data(pp: PlanProblem, plan: Plan, budget: int | None, baselines: dict, peak: int | None = None) -> dict:
+    """`peak`: plan_memory's peak of `plan` when the caller has counted it."""
     graph, grid = pp.graph, cast(Grid, pp.graph.grid)  # a plan is made on a grid
     choice = list(plan.node_choice)
     into = edge_costs_into(pp, choice)
     cost, _ = evaluate(pp.problem, choice)
     # the count of what partition emits (the problem's usages approximate it)
-    peak = plan_memory(graph, plan, pp.model).peak
+    if peak is None:
+        peak = plan_memory(graph, plan, pp.model).peak
     compute = sum(int(pp.problem.costs[i][c]) for i, c in enumerate(choice))
     edges, collectives = _dataflow(pp, choice)
     solution = plan.solution
@@ -242,7 +260,8 @@ def plan_text(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plan_report(pp: PlanProblem, plan: Plan, budget: int | None, baselines: dict) -> Report:
-    """`baselines`: name -> None (not applicable) or (cost ps, peak bytes)."""
-    data = plan_data(pp, plan, budget, baselines)
+def plan_report(pp: PlanProblem, plan: Plan, budget: int | None, baselines: dict, peak: int | None = None) -> Report:
+    """`baselines`: name -> None (not applicable) or (cost ps, peak bytes);
+    `peak`: plan_memory's peak of `plan` if counted already (fit_budget)."""
+    data = plan_data(pp, plan, budget, baselines, peak)
     return Report(plan_text(data), data, PlanGraph.from_plan(data))

@@ -99,7 +99,7 @@ class AutoshardPass(Pass):
                 baselines = {}
                 if self.baseline == "megatron":
                     baselines["megatron"] = megatron_cost(pp, plan.node_choice)
-            state.reports.append(plan_report(pp, plan, budget, baselines))
+            state.reports.append(plan_report(pp, plan, budget, baselines, fitted.peak))
             write_plan(graph, plan)
 
 
