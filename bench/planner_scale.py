@@ -3,23 +3,32 @@ on N chained GPT-2 blocks (bench/gpt2_chain.py), and the wall time of the
 same pipeline run by `autoshard-opt` in a fresh process.
 
     .venv/bin/python bench/planner_scale.py [--blocks 24] [--grid 2x4] [--budget 270MiB] [--time-limit 10] [--solver-log]
+        [--clock-scale 3]
 
 Phases, in one process, as the passes run them: parse (load and verify the
-module), graph (FuncGraph), problem build (build_problem), solve, annotate
-(decode, Megatron baseline, plan report, shard.shard ops), partition
+module), graph (FuncGraph), problem build (build_problem), solve (and the
+exact memory count of its plan: fit_budget), annotate (Megatron baseline,
+plan report, shard.shard ops), partition
 (autoshard-partition).  The end-to-end line is `autoshard-opt FILE
 --pass-pipeline=... -o OUT` timed from outside (Python start-up included).
+The plan line ends with a digest of the solver's assignment: equal digests
+are equal plans.  `--clock-scale F` runs the in-process solve with its clock
+running F times fast, as on a machine F times slower: the digest stays the
+same while the solve stops by work and convergence before its wall guard.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
@@ -31,8 +40,9 @@ from autoshard.cost import Cluster, CostModel  # noqa: E402
 from autoshard.graph import build_graph  # noqa: E402
 from autoshard.ir import ir  # noqa: E402
 from autoshard.ir.loader import load_module  # noqa: E402
-from autoshard.planner import build_problem, decode  # noqa: E402
+from autoshard.planner import build_problem  # noqa: E402
 from autoshard.planner.baselines import megatron_cost  # noqa: E402
+from autoshard.planner.memory import fit_budget  # noqa: E402
 from autoshard.planner.report import plan_report  # noqa: E402
 from autoshard.solver.solve import solve_with_progress  # noqa: E402
 from autoshard.transforms.annotate import write_plan  # noqa: E402
@@ -63,19 +73,28 @@ def phases(path: Path, grid_text: str, budget: int | None, time_limit: float, lo
         lap("graph")
         pp = build_problem(graph, CostModel(Cluster(), grid), budget)
         lap("problem build")
-        solution = solve_with_progress(pp.problem, time_limit, 2, 0, log=log)
+        fitted = fit_budget(pp, budget, lambda problem: solve_with_progress(problem, time_limit, 2, 0, log=log))
         lap("solve")
-        plan = decode(pp, solution)
-        report = plan_report(pp, plan, budget, {"megatron": megatron_cost(pp, plan.node_choice)})
+        assert fitted.plan is not None, "the budget is infeasible"
+        plan, solution = fitted.plan, fitted.solution
+        report = plan_report(pp, plan, budget, {"megatron": megatron_cost(pp, plan.node_choice)}, fitted.peak)
         write_plan(graph, plan)
         lap("annotate")
         PartitionPass().run(module, PipelineState())
         lap("partition")
     data = report.data
+    digest = hashlib.sha256(repr(solution.assignment).encode()).hexdigest()[:12]
     facts = {"ops": len(graph.ops), "nodes": pp.problem.num_nodes, "edges": pp.problem.num_edges,
-             "status": solution.status, "cost_s": data["totals"]["cost_s"],
+             "status": solution.status, "cost_s": data["totals"]["cost_s"], "digest": digest,
              "peak": data["totals"]["peak_memory_bytes"], "megatron": data["baselines"]["megatron"]}
     return times, facts
+
+
+def scale_solver_clock(factor: float) -> None:
+    """The solver's clock runs `factor` times fast from now on."""
+    solve_module = importlib.import_module("autoshard.solver.solve")
+    start, real = time.monotonic(), time.monotonic
+    solve_module.time = SimpleNamespace(monotonic=lambda: start + factor * (real() - start))
 
 
 def end_to_end(path: Path, pipeline: str) -> float:
@@ -95,7 +114,11 @@ def main(argv=None) -> int:
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--no-end-to-end", action="store_true", help="skip the autoshard-opt run")
     parser.add_argument("--solver-log", action="store_true", help="print the solver's progress lines")
+    parser.add_argument("--clock-scale", type=float, default=1.0,
+                        help="the in-process solver's clock runs this many times fast (a slower machine)")
     args = parser.parse_args(argv)
+    if args.clock_scale != 1.0:
+        scale_solver_clock(args.clock_scale)
     if not BLOCK.exists():
         print(f"{BLOCK}: not found (the shared corpus is needed)", file=sys.stderr)
         return 1
@@ -116,8 +139,9 @@ def main(argv=None) -> int:
     if wall is not None:
         print(f"  autoshard-opt {pipeline}: {wall:.2f} s wall")
     meg = facts["megatron"]
+    clock = f", solver clock x{args.clock_scale:g}" if args.clock_scale != 1.0 else ""
     print(f"  solver {facts['status']}, cost {facts['cost_s'] * 1e3:.4f} ms, peak {format_bytes(facts['peak'])}"
-          + (f", Megatron {meg['cost_s'] * 1e3:.4f} ms" if meg else ""))
+          + (f", Megatron {meg['cost_s'] * 1e3:.4f} ms" if meg else "") + f"; plan {facts['digest']}{clock}")
     return 0
 
 
