@@ -135,11 +135,14 @@ def _check_explicit_uneven(sh: Sharding, grid: Grid, shape, sharding_value, loc)
     upstream requires; the balanced blocks autoshard plans are written so."""
     if sh.offsets:
         return
+    uneven = sh.uneven_dims(grid, shape)
+    if not uneven:  # the common case: no need to read the IR's offsets
+        return
     owner = sharding_value.owner
     owner = owner.operation if hasattr(owner, "operation") else owner
     if sharded_dims_lists(owner)[1]:
         return
-    for d in sh.uneven_dims(grid, shape):
+    for d in uneven:
         n = grid.group_size(sh.dim_axes(d))
         raise AutoshardError(f"dimension {d} of size {shape[d]} is not divisible by {n} shards (grid axes "
                              f"{list(sh.dim_axes(d))}): give its block boundaries with sharded_dims_offsets", loc)
