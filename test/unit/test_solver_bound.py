@@ -106,8 +106,8 @@ def test_the_climb_tightens_the_memory_free_bound():
         messages = MessagePassing(graph)
         base = [c.astype(np.float64) for c in core.costs]
         for _ in range(10):
-            messages.sweep(base, True, False)
-            messages.sweep(base, False, False)
+            messages.sweep(base, True)
+            messages.sweep(base, False)
         node, constant = messages.pushed(base)
         climb = LagrangianBound(core, node, constant)
         free, _ = climb.value(np.zeros(len(core.baseline)))

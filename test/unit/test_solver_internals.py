@@ -97,8 +97,8 @@ def test_message_passing_bound_is_below_the_optimum(case):
     costs = [c.astype(float) for c in core.costs]
     passing = MessagePassing(graph)
     for _ in range(5):
-        passing.sweep(costs, True, False)
-        passing.sweep(costs, False, False)
+        passing.sweep(costs, True)
+        passing.sweep(costs, False)
     allowed = [
         core_cost(core, graph, c)
         for c in itertools.product(*[range(len(x)) for x in core.costs])

@@ -131,8 +131,8 @@ def lagrangian_bound(core, graph, iterations: int, upper: float, should_stop) ->
             break
         paid = penalties(core, mu) if core.limit is not None and len(mu) else np.zeros(len(base))
         costs = [c + p * u if p else c for c, p, u in zip(base, paid.tolist(), core.usage)]
-        messages.sweep(costs, True, False)
-        messages.sweep(costs, False, False)
+        messages.sweep(costs, True)
+        messages.sweep(costs, False)
         node, constant = messages.pushed(costs)
         climb = LagrangianBound(core, node, constant, paid)
         bound, mu = climb.maximise(STEPS_PER_ROUND, upper, mu)

@@ -36,6 +36,50 @@ class CoreGraph:
         for (u, v), m in zip(self.edge_list, self.mats):
             self.neighbours[u].append((v, m))
             self.neighbours[v].append((u, m.T))
+        # Every node's strategies side by side (node i's at offsets[i] to
+        # offsets[i + 1]), so that the repair can score the strategies of
+        # thousands of live nodes in a few array operations.
+        self.offsets = np.concatenate([[0], np.cumsum(self.k)]).astype(np.int64)
+        self.owner = np.repeat(np.arange(self.n, dtype=np.int64), self.k)
+        self.flat_usage = np.concatenate(core.usage).astype(np.int64) if self.n else np.zeros(0, np.int64)
+        self._layout_local_costs(core)
+
+    def _layout_local_costs(self, core) -> None:
+        """Gathers for `all_local_costs`: the edge ends ordered so that each
+        node's terms are summed in its neighbour-list order."""
+        self.flat_costs = (np.concatenate(core.costs).astype(np.float64) if self.n else np.zeros(0))
+        self.flat_mats = np.concatenate([m.ravel() for m in self.mats]) if self.mats else np.zeros(0)
+        cells = np.array([m.size for m in self.mats], dtype=np.int64)
+        mat_first = np.cumsum(cells) - cells
+        eu = np.array([u for u, _ in self.edge_list], dtype=np.int64)
+        ev = np.array([v for _, v in self.edge_list], dtype=np.int64)
+        node, neighbour = np.concatenate([eu, ev]), np.concatenate([ev, eu])
+        edge = np.concatenate([np.arange(len(eu))] * 2)
+        by_node = np.lexsort((edge, node))
+        first = np.flatnonzero(np.r_[True, node[by_node][1:] != node[by_node][:-1]]) if len(node) else np.zeros(0, int)
+        rank = np.empty(len(node), dtype=np.int64)
+        rank[by_node] = np.arange(len(node)) - np.repeat(first, np.diff(np.r_[first, len(node)]))
+        order = np.lexsort((node, rank))
+        self._node, self._neighbour = node[order], neighbour[order]
+        is_u = order < len(eu)
+        # Node u of edge e reads column s_v of M_e (stride k_v); node v reads
+        # row s_u (stride 1, the row starting at s_u * k_v).
+        self._first = mat_first[edge[order]]
+        self._step = np.where(is_u, self.k[self._neighbour], 1)
+        self._choice_stride = np.where(is_u, 1, self.k[self._node])
+        lengths = self.k[self._node]
+        self._repeat = np.repeat(np.arange(len(order)), lengths)
+        self._within = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        self._bins = np.concatenate([np.arange(len(self.flat_costs)), self.offsets[self._node][self._repeat] + self._within])
+
+    def all_local_costs(self, choice: np.ndarray) -> np.ndarray:
+        """Every node's `Assignment.local_costs` on the flat layout: its cost
+        of each strategy plus, neighbour by neighbour in the same order, the
+        edge cost against the neighbour's choice (the same sums)."""
+        start = self._first + choice[self._neighbour] * self._choice_stride
+        gather = start[self._repeat] + self._step[self._repeat] * self._within
+        weights = np.concatenate([self.flat_costs, self.flat_mats[gather]])
+        return np.bincount(self._bins, weights=weights, minlength=len(self.flat_costs))
 
 
 def eliminate(graph: CoreGraph, node_costs: list, edge_mats: list | None = None) -> tuple[np.ndarray, int]:

@@ -96,11 +96,16 @@ class FirstAnswer:
         self.iterations = 0
         self.per_node = per_node
         self.weight = np.ones(len(core.costs))
+        # The priced costs change only when a decode moves the price or the
+        # weights; rebuilding them every pass cost 0.2 s of S's 1.7 s.
+        self._priced: list | None = None
 
     def _costs(self):
         if not self.price:
             return self.base
-        return [c + self.price * w * u for c, w, u in zip(self.base, self.weight, self.core.usage)]
+        if self._priced is None:
+            self._priced = [c + self.price * w * u for c, w, u in zip(self.base, self.weight, self.core.usage)]
+        return self._priced
 
     def _reweigh(self, load) -> None:
         """Per-node pricing: raise the weights of the nodes live where `load`
@@ -110,6 +115,7 @@ class FirstAnswer:
         broken = interval_max(load, self.core.lo, self.core.hi) > self.core.limit
         # Clipped so that weights stay finite and positive over any run.
         self.weight = np.clip(self.weight * np.where(broken, NODE_UP, NODE_DOWN), 1e-9, 1e9)
+        self._priced = None
 
     def _decode(self, costs) -> None:
         node, mats = self.messages.reparametrised(costs)
@@ -124,6 +130,7 @@ class FirstAnswer:
             self.best, self.best_cost = state, cost
         if self.price and not self.per_node:
             self.price *= 1.5 if over else _price_down(self.core, used)
+            self._priced = None
 
     def run(self, iterations: int, should_stop) -> Assignment:
         """`iterations` forward/backward passes (fewer if should_stop())."""
@@ -138,8 +145,8 @@ class FirstAnswer:
             if should_stop():
                 break
             costs = self._costs()
-            self.messages.sweep(costs, True, False)
-            self.messages.sweep(costs, False, False)
+            self.messages.sweep(costs, True)
+            self.messages.sweep(costs, False)
             self.iterations += 1
             t = self.iterations
             if t in _EARLY_DECODES or (t > _EARLY_DECODES[-1] and (t - _EARLY_DECODES[-1]) % DECODE_EVERY == 0):

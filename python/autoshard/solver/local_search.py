@@ -102,13 +102,24 @@ def improve(state: Assignment, budget: int) -> int:
     queue = list(range(graph.n - 1, -1, -1))
     queued = np.ones(graph.n, dtype=bool)
     used = 0
+    if graph.n == 0:
+        return 0
+    # Every node's local costs at once; a node keeps them until a neighbour
+    # moves, and one whose cheapest strategy is not cheaper than its own (by
+    # the tolerance below) cannot move, so most evaluations are one lookup.
+    offsets = graph.offsets
+    flat = graph.all_local_costs(state.choice)
+    current = flat[offsets[:-1] + state.choice]
+    stuck = (np.minimum.reduceat(flat, offsets[:-1]) >= current - 1e-9 * np.maximum(1.0, np.abs(current))).tolist()
+    fresh = np.ones(graph.n, dtype=bool)
+    single = (graph.k == 1).tolist()
     while queue and used < budget:
         i = queue.pop()
         queued[i] = False
         used += 1
-        if graph.k[i] == 1:
+        if single[i] or (fresh[i] and stuck[i]):
             continue
-        local = state.local_costs(i)
+        local = flat[offsets[i]:offsets[i + 1]] if fresh[i] else state.local_costs(i)
         s = state.choice[i]
         order = np.argsort(local, kind="stable")
         for b in order:
@@ -120,7 +131,9 @@ def improve(state: Assignment, budget: int) -> int:
                 if delta > 0 and hi > lo and state.load[lo:hi].max() + delta > limit:
                     continue
             state.move(i, int(b))
+            fresh[i] = False
             for j, _ in graph.neighbours[i]:
+                fresh[j] = False
                 if not queued[j]:
                     queued[j] = True
                     queue.append(j)
@@ -131,34 +144,43 @@ def improve(state: Assignment, budget: int) -> int:
 def repair(state: Assignment, budget: int) -> int:
     """Greedy memory repair: while some time point is over the limit, take the
     worst one and move the live node with the smallest cost increase per unit
-    of usage saved there. Returns the evaluations used."""
-    core = state.core
+    of usage saved there (ties: the lowest node, then the lowest strategy).
+    Returns the evaluations used (one per live node scored).
+
+    All live nodes' strategies are scored at once on the graph's flat layout;
+    a node's local costs are computed as `local_costs` does and kept until a
+    neighbour moves (on S about 3,000 nodes are live at the worst time point
+    and a repair makes about a hundred moves)."""
+    core, graph = state.core, state.graph
     if state.limit is None or len(state.load) == 0:
         return 0
     used = 0
     lo, hi = core.lo, core.hi
+    offsets, owner, usage = graph.offsets, graph.owner, graph.flat_usage
+    local = np.zeros(len(owner))
+    fresh = np.zeros(graph.n, dtype=bool)
     while used < budget:
         t = int(np.argmax(state.load))
         excess = int(state.load[t]) - state.limit
         if excess <= 0:
             break
-        live = np.flatnonzero((lo <= t) & (hi > t))
-        best = None
-        for i in live.tolist():
-            used += 1
-            u = core.usage[i]
-            s = state.choice[i]
-            saved = u[s] - u
-            if saved.max() <= 0:
-                continue
-            local = state.local_costs(i)
-            extra = local - local[s]
-            # Prefer moves that clear the excess; among them the cheapest per byte.
-            ratio = np.where(saved > 0, extra / np.minimum(saved, excess).clip(min=1), np.inf)
-            b = int(np.argmin(ratio))
-            if best is None or ratio[b] < best[0]:
-                best = (ratio[b], i, b)
-        if best is None:
+        is_live = (lo <= t) & (hi > t)
+        live = np.flatnonzero(is_live)
+        used += len(live)
+        for i in live[~fresh[live]].tolist():
+            local[offsets[i]:offsets[i + 1]] = state.local_costs(i)
+            fresh[i] = True
+        entries = np.flatnonzero(is_live[owner])
+        current = offsets[owner[entries]] + state.choice[owner[entries]]
+        saved = usage[current] - usage[entries]
+        if not (saved > 0).any():
             break
-        state.move(best[1], best[2])
+        extra = local[entries] - local[current]
+        # Prefer moves that clear the excess; among them the cheapest per byte.
+        ratio = np.where(saved > 0, extra / np.minimum(saved, excess).clip(min=1), np.inf)
+        best = entries[int(np.argmin(ratio))]
+        i = int(owner[best])
+        state.move(i, int(best - offsets[i]))
+        for j, _ in graph.neighbours[i]:
+            fresh[j] = False
     return used
