@@ -173,9 +173,9 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
             f"peak {state.peak()} / limit {core.limit}")
         if per_node >= MIN_PER_NODE_ITERATIONS and _binds(core, state):
             state = _per_node_phase(core, graph, state, per_node, stop, say)
-        mp_bound = certified(first.lower_bound() + core.offset)
         if on_fallback is not None:
             on_fallback(_checked_solution(problem, reduction.expand(state.choice), "feasible", None, clock))
+        mp_bound = certified(first.lower_bound() + core.offset)
         if pairs > FULL_MODEL_MAX_PAIRS:
             # CP-SAT will not see the whole core, so its bound is only local:
             # the certified bound comes from the Lagrangian dual (dual.py).

@@ -82,36 +82,47 @@ class MessagePassing:
         total = int(offsets[-1])
         self.node_bins = np.concatenate([np.arange(total), _ranges(offsets[incidence.node[rows]], row_k)])
         self.node_gather = np.concatenate([self.cost_start + np.arange(total), _ranges(incidence.into[rows], row_k)])
-        cells = (sizes[:, 0] * sizes[:, 1]) if len(sizes) else np.zeros(0, np.int64)
+        rows_per_edge = sizes[:, 0] if len(sizes) else np.zeros(0, np.int64)
+        columns_per_edge = sizes[:, 1] if len(sizes) else np.zeros(0, np.int64)
+        cells = rows_per_edge * columns_per_edge
         self.mat_end = np.cumsum(cells)
         self.mat_first = self.mat_end - cells
         self.mat_shapes = [tuple(shape) for shape in sizes.tolist()]
         self.flat_mats = np.concatenate([m.ravel() for m in self.mats]) if self.mats else np.zeros(0)
-        within = np.arange(int(cells.sum()), dtype=np.int64) - np.repeat(self.mat_first, cells)
-        columns = np.repeat(sizes[:, 1], cells) if len(sizes) else np.zeros(0, np.int64)
-        self.row_gather = np.repeat(starts[:, 0], cells) + within // np.maximum(columns, 1)
-        self.column_gather = np.repeat(starts[:, 1], cells) + within % np.maximum(columns, 1)
-        # For `pushed`: allowed pairs, rows (runs of k_v cells) and, after
-        # the permutation `transpose`, columns (runs of k_u cells) of every
-        # edge; row minima land where the edge's message into u is kept in
-        # the buffer, column minima where its message into v is, and are
-        # added to the node costs in edge order as the messages are.
+        # Cells row-major, edge after edge: row s of edge e is k_v cells.
+        self.row_lengths = np.repeat(columns_per_edge, rows_per_edge)
+        self.row_starts = np.cumsum(self.row_lengths) - self.row_lengths
+        self.row_gather = np.repeat(_ranges(starts[:, 0], rows_per_edge), self.row_lengths)
+        self.column_gather = _ranges(np.repeat(starts[:, 1], rows_per_edge), self.row_lengths)
+        self._sizes, self._starts, self._into_rows = sizes, starts, (incidence.into[rows], row_k)
+        self._push_layout = False
+
+    def _layout_push(self) -> None:
+        """For `pushed`, built on its first call: allowed pairs, rows (runs of
+        k_v cells) and, after the permutation `transpose`, columns (runs of
+        k_u cells) of every edge; row minima land where the edge's message
+        into u is kept in the buffer, column minima where its message into v
+        is, and are added to the node costs in edge order as the messages are."""
+        sizes, starts = self._sizes, self._starts
+        rows_per_edge = sizes[:, 0] if len(sizes) else np.zeros(0, np.int64)
+        columns_per_edge = sizes[:, 1] if len(sizes) else np.zeros(0, np.int64)
         self.allowed = (np.concatenate([m.ravel() for m in self.graph.mats]) < FORBIDDEN_COST
                         if self.mats else np.zeros(0, bool))
         self.any_allowed = (np.logical_or.reduceat(self.allowed, self.mat_first) if len(self.allowed)
                             else np.zeros(0, bool))
-        rows_per_edge = sizes[:, 0] if len(sizes) else np.zeros(0, np.int64)
-        columns_per_edge = sizes[:, 1] if len(sizes) else np.zeros(0, np.int64)
-        self.row_lengths = np.repeat(columns_per_edge, rows_per_edge)
-        self.row_starts = np.cumsum(self.row_lengths) - self.row_lengths
         self.column_lengths = np.repeat(rows_per_edge, columns_per_edge)
         self.column_starts = np.cumsum(self.column_lengths) - self.column_lengths
-        t_major_rows = np.repeat(rows_per_edge, cells)  # k_u of each cell's edge
-        self.transpose = (np.repeat(self.mat_first, cells) + (within % np.maximum(t_major_rows, 1)) * columns
-                          + within // np.maximum(t_major_rows, 1))
+        # Column t of edge e: cells first_e + t, + k_v, + 2 k_v, ... (k_u of them).
+        column_first = np.repeat(_ranges(self.mat_first, columns_per_edge), self.column_lengths)
+        step = np.repeat(np.repeat(columns_per_edge, columns_per_edge), self.column_lengths)
+        within = _ranges(np.zeros(len(self.column_lengths), np.int64), self.column_lengths)
+        self.transpose = column_first + step * within
         self.row_targets = _ranges(starts[:, 0], rows_per_edge) if len(sizes) else np.zeros(0, np.int64)
         self.column_targets = _ranges(starts[:, 1], columns_per_edge) if len(sizes) else np.zeros(0, np.int64)
-        self.push_gather = np.concatenate([np.arange(total), total + _ranges(incidence.into[rows], row_k)])
+        total = int(self.graph.offsets[-1])
+        into, row_k = self._into_rows
+        self.push_gather = np.concatenate([np.arange(total), total + _ranges(into, row_k)])
+        self._push_layout = True
 
     def sweep(self, costs, forward: bool) -> None:
         """One pass over the nodes, forward (program order) or backward."""
@@ -137,6 +148,8 @@ class MessagePassing:
         entries (the bound on A was the trivial one).
 
         """
+        if not self._push_layout:
+            self._layout_push()
         node, flat = self._reparametrised_flat(costs)
         if not len(flat):
             return np.split(node, self.graph.offsets[1:-1]) if self.graph.n else [], 0.0
