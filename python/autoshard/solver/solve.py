@@ -53,11 +53,16 @@ EVALUATIONS_PER_NODE = 40
 # with the node-by-node passes: A 1.0 s, M 0.63 s, S 0.89 s an iteration,
 # which nodes + 2 edges alone fits at 9.6e-6; the pairs term keeps instances
 # with huge matrices on the safe side. The passes on flat arrays are 3.2 to
-# 3.4 times faster (A and S, same load), hence 9.6e-6 / 3. A's answer
-# improves up to its 50th pass (1.054x the best known after 30, 1.004x
-# after 50), which the old constant never reached within 60 s.
-MESSAGE_PASSING_SHARE = 0.55
-SECONDS_PER_UNIT = 3.2e-6
+# 3.4 times faster (A and S, same load), but decoding did not speed up as
+# much: on the idle machine a pass of A takes 0.54 s (66 passes in 35.7 s),
+# 4.7e-6 per unit. A's answer improves up to its 50th pass (1.054x the best
+# known after 30, 1.004x after 50); at 3.2e-6 it was given 90 passes, which
+# the wall guard cut at a load-dependent pass (two runs, two files).
+# The share leaves reading and reducing (A: 11-14 s of its 60), the bound's
+# rounds and the windows room before the wall guard, so that the budgets,
+# not the guard, end the search on an idle machine (same file twice).
+MESSAGE_PASSING_SHARE = 0.45
+SECONDS_PER_UNIT = 4.7e-6
 PAIRS_PER_UNIT = 200
 # The wall-clock guard stops message passing only when less than this share
 # of the limit is left (on a loaded machine the iterations take longer).
