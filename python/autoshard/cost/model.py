@@ -27,6 +27,7 @@ memory = bytes per device.  Resharding cost = the sum over the steps
 from __future__ import annotations
 
 from functools import lru_cache
+from math import gcd, prod
 
 from autoshard.cost.cluster import Cluster
 from autoshard.rules.factor import numel
@@ -54,6 +55,18 @@ class CostModel:
         self.reshard_cost = lru_cache(maxsize=None)(self._reshard_cost)
         self.reshard_bytes = lru_cache(maxsize=None)(self._reshard_bytes)
         self.reshard_kinds = lru_cache(maxsize=None)(self._reshard_kinds)
+        # plan_reshard reads a shape only through which blocks are even
+        # (Sharding.is_uneven: size % group size), and on a static grid every
+        # group size of distinct axes divides the device count M, so
+        # gcd(size, M) per dimension decides it: the 6,000 reshardings of a
+        # GPT-2 block are 1,600 plans.  Their steps, with each step's group
+        # size, link and per-dimension block counts, are kept per plan
+        # (`_StepFacts`) so that costs and bytes per shape are arithmetic.
+        self._modulus = prod(grid.shape) if grid.is_static else None
+        self._plans: dict[tuple, tuple[tuple[Step, ...] | None, _StepFacts | None]] = {}
+        self._by_shape: dict[tuple, tuple[tuple[Step, ...] | None, _StepFacts | None]] = {}
+        self._local: dict[tuple, int] = {}
+        self._distinct: dict[Sharding, bool] = {}
 
     def compute_cost(self, flops: int, shards: float, traffic_bytes: int = 0) -> float:
         """`shards`: how many times less work the busiest device does (a
@@ -73,26 +86,66 @@ class CostModel:
             return link.alpha + max(lo_bytes, hi_bytes) * link.beta
         return sum(link.alpha for b in (lo_bytes, hi_bytes) if b > 0) + (lo_bytes + hi_bytes) * link.beta
 
+    def _plan(self, shape: tuple, src: Sharding, dst: Sharding) -> tuple[tuple[Step, ...] | None, _StepFacts | None]:
+        """(`plan_reshard`'s steps or None when impossible, their facts or
+        None where costs need the general formulas), shared by every shape
+        with the same evenness."""
+        exact = (shape, src, dst)
+        found = self._by_shape.get(exact)
+        if found is not None:
+            return found
+        key = (self._evenness(shape, src, dst), src, dst)
+        found = self._plans.get(key)
+        if found is None:
+            try:
+                steps: tuple[Step, ...] | None = tuple(plan_reshard(self.grid, shape, src, dst))
+            except ReshardError:
+                steps = None
+            facts = None if steps is None or self._modulus is None else _StepFacts.of(self, steps)
+            found = self._plans[key] = (steps, facts)
+        self._by_shape[exact] = found
+        return found
+
+    def _evenness(self, shape: tuple, src: Sharding, dst: Sharding) -> tuple:
+        """What of `shape` plan_reshard(src -> dst) depends on: per dimension
+        either layout splits, gcd(size, M) (-1 if dynamic), when every group
+        size divides M (a static grid, no axis twice in a layout: the steps'
+        layouts split a dimension only over a prefix of one of the two
+        layouts' axis groups for it); else the shape itself."""
+        if self._modulus is None or not (self._distinct_axes(src) and self._distinct_axes(dst)):
+            return ("shape", shape)
+        modulus = self._modulus
+        return tuple((-1 if s < 0 else gcd(s, modulus)) if src.dim_axes(d) or dst.dim_axes(d) else 0
+                             for d, s in enumerate(shape))
+
+    def _distinct_axes(self, sh: Sharding) -> bool:
+        found = self._distinct.get(sh)
+        if found is None:
+            axes = [a for group in sh.split_axes for a in group]
+            found = self._distinct[sh] = len(axes) == len(set(axes))
+        return found
+
     def _reshard_steps(self, shape: tuple, src: Sharding, dst: Sharding) -> tuple[Step, ...] | None:
         """`plan_reshard`'s steps, or None when impossible."""
-        try:
-            return tuple(plan_reshard(self.grid, shape, src, dst))
-        except ReshardError:
-            return None
+        return self._plan(shape, src, dst)[0]
 
     def _reshard_cost(self, shape: tuple, itemsize: int, src: Sharding, dst: Sharding) -> float | None:
         """Seconds to reshard, or None when impossible."""
-        steps = self.reshard_steps(shape, src, dst)
+        steps, facts = self._plan(shape, src, dst)
         if steps is None:
             return None
+        if facts is not None and min(shape, default=0) >= 0:
+            return facts.cost(shape, itemsize)
         return sum(collective_cost(self.cluster, self.grid, s, shape, itemsize) for s in steps)
 
     def _reshard_bytes(self, shape: tuple, itemsize: int, src: Sharding, dst: Sharding) -> int | None:
         """Bytes per device the resharding holds beyond its source
         (`reshard_peak`), or None when impossible."""
-        steps = self.reshard_steps(shape, src, dst)
+        steps, facts = self._plan(shape, src, dst)
         if steps is None:
             return None
+        if facts is not None and min(shape, default=0) >= 0:
+            return facts.peak(shape, itemsize)
         return reshard_peak(self.grid, shape, itemsize, steps)
 
     def _reshard_kinds(self, shape: tuple, src: Sharding, dst: Sharding) -> tuple[str, ...] | None:
@@ -101,8 +154,72 @@ class CostModel:
         return None if steps is None else tuple(st.kind for st in steps)
 
     def local_bytes(self, shape, itemsize: int, sh: Sharding) -> int:
-        return numel(sh.local_shape(self.grid, shape)) * itemsize
+        key = (tuple(shape), itemsize, sh)
+        found = self._local.get(key)
+        if found is None:
+            found = self._local[key] = numel(sh.local_shape(self.grid, shape)) * itemsize
+        return found
 
+
+class _StepFacts:
+    """Per step of one plan: its cost formula, group size and link, and the
+    per-dimension block counts of its layouts before and after, so that
+    `collective_cost` and `reshard_peak` of a shape are integer arithmetic.
+    Built only for steps whose layouts are balanced blocks without halos on
+    a static grid (`of` returns None otherwise); the results are the
+    general formulas' to the bit (same operations, same order)."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, steps):
+        self.steps = steps  # per step: (cost formula, n, link, bandwidth, kind, dim, before counts, after counts)
+
+    @staticmethod
+    def of(model: "CostModel", steps) -> "_StepFacts | None":
+        grid, cluster = model.grid, model.cluster
+        out = []
+        for st in steps:
+            if st.before.offsets or st.after.offsets or st.before.halo_sizes or st.after.halo_sizes:
+                return None
+            counts = []
+            for sh in (st.before, st.after):
+                counts.append(tuple(grid.group_size(axes) for axes in sh.split_axes))
+            out.append((COLLECTIVES[st.kind].cost, grid.group_size(st.axes), cluster.group_link(st.axes),
+                        cluster.memory_bandwidth, st.kind, st.dim, counts[0], counts[1]))
+        return _StepFacts(tuple(out))
+
+    def cost(self, shape: tuple, itemsize: int) -> float:
+        total: float = 0
+        for formula, n, link, bandwidth, _kind, _dim, before, after in self.steps:
+            total += formula(n, link, _local_numel(shape, before) * itemsize, _local_numel(shape, after) * itemsize,
+                             bandwidth)
+        return total
+
+    def peak(self, shape: tuple, itemsize: int) -> int:
+        peak = prev = 0
+        for k, (_formula, n, _link, _bandwidth, kind, dim, before, after) in enumerate(self.steps):
+            out = _local_numel(shape, after) * itemsize
+            held = out
+            if kind == "all_gather" and dim is not None and dim < len(before) and before[dim] > 1 \
+                    and shape[dim] % before[dim] != 0:
+                block = _local_numel(shape, before) * itemsize
+                gathered = n * block
+                held = max(2 * block, block + gathered, gathered + out, 2 * out)
+            elif kind == "halo_fill":
+                held = 3 * out
+            peak = max(peak, (prev if k else 0) + held)
+            prev = out
+        return peak
+
+
+def _local_numel(shape: tuple, counts: tuple) -> int:
+    """Elements of the largest balanced block of a static `shape` split
+    `counts[d]` ways along dimension d (Sharding.local_shape, then numel)."""
+    total = 1
+    for d, s in enumerate(shape):
+        n = counts[d] if d < len(counts) else 1
+        total *= s if n == 1 else -(-s // n)
+    return total
 
 
 def reshard_peak(grid: Grid, shape, itemsize: int, steps) -> int:

@@ -25,6 +25,8 @@ memory model is those two places.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -33,8 +35,8 @@ import numpy as np
 from autoshard.cost import CostModel
 from autoshard.graph import FuncGraph
 from autoshard.planner.memory import add_copy_usages
-from autoshard.planner.reads import Use, from_read, plan_reads, second_stage_mask
-from autoshard.planner.templates import PS_PER_S, Templates, op_cost, operand_requirement, to_ps
+from autoshard.planner.reads import Use, from_read, plan_reads
+from autoshard.planner.templates import PS_PER_S, OpTemplate, Templates, op_cost, operand_requirement, to_ps
 from autoshard.rules.constant_like import whole_constant_bytes
 from autoshard.rules import FactorRule
 from autoshard.sharding import Sharding
@@ -133,13 +135,34 @@ def build_problem(graph: FuncGraph, model: CostModel, usage_limit: int | None,
     """`strategy_filter(op_node, rule, strategies) -> strategies` restricts op
     strategies (used for baseline plans such as Megatron).  `templates` may
     be shared between builds on the same cost model."""
-    templates = templates or Templates(model)
+    with cycle_collection_paused():
+        return _build(graph, model, usage_limit, strategy_filter, templates or Templates(model))
+
+
+@contextmanager
+def cycle_collection_paused():
+    """Python's cycle collector off for a phase that allocates many small
+    objects that are freed by reference counting or kept (tuples, layouts,
+    nodes): each of its collections walks every live object -- the module's
+    IR graph included -- which was a third of the build on 24 GPT-2 blocks.
+    Restored as it was on the way out; nothing here builds cycles to leak."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(graph: FuncGraph, model: CostModel, usage_limit: int | None, strategy_filter,
+           templates: Templates) -> PlanProblem:
     live = Liveness(graph)
     nodes: list[PNode] = []
     producer_node: dict[int, tuple[int, int]] = {}  # value id -> (node index, result index)
     _argument_nodes(graph, model, templates, live, nodes, producer_node)
-    op_node_index, unruled = _op_nodes(graph, templates, live, strategy_filter, nodes, producer_node)
-    edges = _feeds(graph, templates, live, nodes, producer_node, op_node_index)
+    op_node_index, op_templates, unruled = _op_nodes(graph, templates, live, strategy_filter, nodes, producer_node)
+    edges = _feeds(graph, templates, live, nodes, producer_node, op_node_index, op_templates)
     add_copy_usages(nodes, edges, model)
     edge_list = sorted(edges)
     problem = Problem(
@@ -166,16 +189,18 @@ def _argument_nodes(graph, model, templates: Templates, live: Liveness, nodes, p
 
 def _op_nodes(graph, templates: Templates, live: Liveness, strategy_filter, nodes, producer_node):
     """One node per op with tensor results, from its template (restricted
-    by `strategy_filter`); returns (op id -> node index, ops without rule)."""
+    by `strategy_filter`); returns (op id -> node index, op id -> its
+    template, ops without rule)."""
     unruled = []
     op_node_index: dict[int, int] = {}
+    op_templates: dict[int, OpTemplate] = {}
     for op in graph.ops:
         if op is graph.return_op:
             continue
         tensors = [r for r in op.results if graph.values[r].tensor is not None]
         if not tensors:
             continue
-        tpl = templates.op(op.info)
+        tpl = op_templates[op.id] = templates.op(op.info)
         if tpl.rule is None:
             unruled.append(op)
         strategies, results, costs, costs_ps, usages, result_ids = (
@@ -194,15 +219,17 @@ def _op_nodes(graph, templates: Templates, live: Liveness, strategy_filter, node
             producer_node[vid] = (idx, j)
         nodes.append(PNode("op", op.id, results, costs, usages, live.op(op, tensors), strategies, tpl.rule,
                            op.loc, result_ids, costs_ps))
-        whole = max((whole_constant_bytes(op, templates.model.grid, shs[0]) for shs in results), default=0)
+        # (whole_constant_bytes is 0 for every other op)
+        whole = 0 if op.name != "tosa.const" else max(
+            (whole_constant_bytes(op, templates.model.grid, shs[0]) for shs in results), default=0)
         if whole:  # a dense constant is materialised whole at its op (planner/memory.py)
             replicated = Sharding(templates.model.grid.name)
             nodes.append(PNode("constant", op.id, [[replicated]], [0.0], [whole], (op.id + 1, op.id + 2),
                                loc=op.loc, result_ids=(templates.ids([replicated]),)))
-    return op_node_index, unruled
+    return op_node_index, op_templates, unruled
 
 
-def _feeds(graph, templates: Templates, live: Liveness, nodes, producer_node, op_node_index) -> dict:
+def _feeds(graph, templates: Templates, live: Liveness, nodes, producer_node, op_node_index, op_templates) -> dict:
     """Every tensor operand read, as (u, v) -> [(src result, shape, itemsize,
     Needs)]; adds the annotation and return nodes on the way."""
     edges: dict = {}
@@ -245,7 +272,7 @@ def _feeds(graph, templates: Templates, live: Liveness, nodes, producer_node, op
         if op.id not in op_node_index:
             continue
         node = nodes[op_node_index[op.id]]
-        tpl = templates.op(op.info)
+        tpl = op_templates[op.id]
         filtered = len(node.strategies) != len(tpl.strategies)
         keep = [tpl.strategies.index(s) for s in node.strategies] if filtered else None
         for k, (vid, chain) in enumerate(zip(op.operands, op.chains)):
@@ -298,10 +325,7 @@ def _edge_matrix(templates: Templates, src: PNode, feeds, second_stage: bool = F
     reductions are allowed (planner/reads.py)."""
     total = None
     for src_res, shape, itemsize, needs in feeds:
-        mat = templates.reshard_matrix(shape, itemsize, src.result_ids[src_res], needs.ids)
-        if second_stage:
-            mat = np.where(second_stage_mask(templates.model, shape, [r[src_res] for r in src.results], needs.shardings),
-                           mat, FORBIDDEN_COST)
+        mat = templates.reshard_matrix(shape, itemsize, src.result_ids[src_res], needs.ids, second_stage)
         total = mat if total is None else np.minimum(total + mat, FORBIDDEN_COST)
     assert total is not None  # an edge has at least one feed
     return total.reshape(-1)

@@ -31,6 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from autoshard.cost.model import reshard_peak
 from autoshard.rules.constant_like import splat_is_local, whole_constant_bytes
 from autoshard.rules.workspace import workspace
@@ -221,7 +223,7 @@ def add_copy_usages(nodes, edges, model) -> None:
     it."""
     memo: dict = {}  # the same reads of repeated blocks: computed once
     for (u, v), feeds in edges.items():
-        extra = [0] * len(nodes[v].results)
+        extra = None
         for src_res, shape, itemsize, req in feeds:
             ids = getattr(nodes[u], "result_ids", None)
             key = None
@@ -229,16 +231,35 @@ def add_copy_usages(nodes, edges, model) -> None:
                 key = (tuple(shape), itemsize, nodes[v].kind == "read", ids[src_res], req.ids)
             least = memo.get(key) if key is not None else None
             if least is None:
-                sources = list(dict.fromkeys(n[src_res] for n in nodes[u].results))
-                least = []
-                for j in range(len(extra)):
-                    sizes = [_copy_bytes(model, nodes[v], shape, itemsize, s, req(j)) for s in sources]
-                    least.append(min((b for b in sizes if b is not None), default=0))
+                least = _least_copies(model, nodes[u], nodes[v], src_res, shape, itemsize, req)
                 if key is not None:
                     memo[key] = least
-            extra = [a + b for a, b in zip(extra, least)]
-        if any(extra):
-            nodes[v].usages = [a + b for a, b in zip(nodes[v].usages, extra)]
+            extra = least if extra is None else extra + least
+        if extra is not None and extra.any():
+            nodes[v].usages = np.asarray(nodes[v].usages, dtype=np.int64) + extra
+
+
+def _least_copies(model, src_node, dst_node, src_res, shape, itemsize, req) -> np.ndarray:
+    """Per strategy j of `dst_node`, the least bytes over the source node's
+    layouts of resharding into req(j) (0 if one of them is req(j) itself:
+    a copy's bytes are never negative); read-only."""
+    sources = list(dict.fromkeys(n[src_res] for n in src_node.results))
+    present = set(sources)
+    by_need: dict = {}
+    least = np.zeros(len(dst_node.results), dtype=np.int64)
+    for j in range(len(least)):
+        need = req(j)
+        found = by_need.get(need)
+        if found is None:
+            if need in present:
+                found = 0
+            else:
+                sizes = [_copy_bytes(model, dst_node, shape, itemsize, s, need) for s in sources]
+                found = min((b for b in sizes if b is not None), default=0)
+            by_need[need] = found
+        least[j] = found
+    least.setflags(write=False)
+    return least
 
 
 def _copy_bytes(model, dst_node, shape, itemsize, src, need) -> int | None:

@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-import numpy as np
-
 # Steps a consumer may take from a shared read layout: those that make
 # nothing larger than the read layout (gathers and all_to_alls happen once,
 # into the read layout), so that the copy each consumer makes is bounded by
@@ -60,32 +58,6 @@ def from_read(nodes, u: int, src_res: int) -> bool:
 def second_stage_allowed(model, shape, src, dst) -> bool:
     kinds = model.reshard_kinds(tuple(shape), src, dst)
     return kinds is not None and all(k in SECOND_STAGE for k in kinds)
-
-
-_MASKS: dict = {}
-
-
-def second_stage_mask(model, shape, sources, needs):
-    """(len(sources), len(needs)) booleans: which source layout may feed
-    which need out of a read node."""
-    key = (model.grid, tuple(shape), tuple(sources), tuple(needs))
-    if key in _MASKS:
-        return _MASKS[key]
-    if len(_MASKS) > 4096:
-        _MASKS.clear()
-    _MASKS[key] = out = _mask(model, shape, sources, needs)
-    return out
-
-
-def _mask(model, shape, sources, needs):
-    allowed = {}
-    out = np.zeros((len(sources), len(needs)), dtype=bool)
-    for i, a in enumerate(sources):
-        for j, b in enumerate(needs):
-            if (a, b) not in allowed:
-                allowed[(a, b)] = second_stage_allowed(model, shape, a, b)
-            out[i, j] = allowed[(a, b)]
-    return out
 
 
 def read_candidates(nodes, src: int, res: int, uses: list[Use]) -> list | None:

@@ -24,6 +24,7 @@ import numpy as np
 
 from autoshard.cost import CostModel
 from autoshard.planner.memory import op_temporaries
+from autoshard.planner.reads import second_stage_allowed
 from autoshard.rules import FactorRule, rule_for
 from autoshard.rules.factor import OpInfo, numel
 from autoshard.rules.tosa import source as source_rule
@@ -194,27 +195,31 @@ class Templates:
         )
 
     # -- resharding --------------------------------------------------------
-    def reshard_matrix(self, shape: tuple, itemsize: int, src_ids: tuple, dst_ids: tuple) -> np.ndarray:
+    def reshard_matrix(self, shape: tuple, itemsize: int, src_ids: tuple, dst_ids: tuple,
+                       second_stage: bool = False) -> np.ndarray:
         """(len(src_ids), len(dst_ids)) int64 picoseconds to reshard a
         tensor from each source sharding into each target sharding,
-        FORBIDDEN_COST where impossible.  Read-only and shared: callers copy
-        before changing it."""
-        key = (shape, itemsize, src_ids, dst_ids)
+        FORBIDDEN_COST where impossible, and out of a shared read layout
+        (`second_stage`) also where planner/reads.py allows no second
+        stage.  Read-only and shared: callers copy before changing it."""
+        key = (shape, itemsize, src_ids, dst_ids, second_stage)
         mat = self._matrices.get(key)
         if mat is None:
             src_u, src_at = np.unique(np.asarray(src_ids, dtype=np.int64), return_inverse=True)
             dst_u, dst_at = np.unique(np.asarray(dst_ids, dtype=np.int64), return_inverse=True)
-            small = np.array([[self._pair(shape, itemsize, int(a), int(b)) for b in dst_u] for a in src_u],
-                             dtype=np.int64).reshape(len(src_u), len(dst_u))
+            small = np.array([[self._pair(shape, itemsize, int(a), int(b), second_stage) for b in dst_u]
+                              for a in src_u], dtype=np.int64).reshape(len(src_u), len(dst_u))
             mat = small[np.ix_(src_at.reshape(-1), dst_at.reshape(-1))]
             mat.setflags(write=False)
             self._matrices[key] = mat
         return mat
 
-    def _pair(self, shape: tuple, itemsize: int, src: int, dst: int) -> int:
+    def _pair(self, shape: tuple, itemsize: int, src: int, dst: int, second_stage: bool = False) -> int:
         key = (shape, itemsize, src, dst)
         cost = self._pairs.get(key)
         if cost is None:
             seconds = self.model.reshard_cost(shape, itemsize, self._shardings[src], self._shardings[dst])
             cost = self._pairs[key] = FORBIDDEN_COST if seconds is None else to_ps(seconds)
+        if second_stage and not second_stage_allowed(self.model, shape, self._shardings[src], self._shardings[dst]):
+            return FORBIDDEN_COST
         return cost
