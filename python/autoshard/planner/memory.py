@@ -292,16 +292,17 @@ def fit_budget(pp, budget: int | None, solve) -> Fitted:
     is the exact count of that plan, or the lowest of the plans tried."""
     from dataclasses import replace
 
-    from autoshard.planner.builder import decode
+    from autoshard.planner.builder import cycle_collection_paused, decode
 
     limit = budget
     problem = pp.problem
     fitted: Fitted | None = None
     for r in range(1, FIT_ROUNDS + 1):
         solution = solve(problem)
-        plan = decode(pp, solution)
-        # (an infeasible answer is the lowest-peak assignment found)
-        peak = plan_memory(pp.graph, plan, pp.model).peak
+        with cycle_collection_paused():
+            plan = decode(pp, solution)
+            # (an infeasible answer is the lowest-peak assignment found)
+            peak = plan_memory(pp.graph, plan, pp.model).peak
         if solution.status != "infeasible" and (budget is None or peak <= budget):
             return Fitted(solution, plan, peak, r)
         if fitted is None or peak < fitted.peak:

@@ -21,6 +21,7 @@ from autoshard.cost import Cluster, CostModel, load_cluster
 from autoshard.diagnostics import AutoshardError
 from autoshard.graph import build_graph
 from autoshard.planner import build_problem
+from autoshard.planner.builder import cycle_collection_paused
 from autoshard.planner.memory import fit_budget
 from autoshard.planner.baselines import megatron_cost
 from autoshard.planner.infeasible import forbidden_everywhere
@@ -96,11 +97,13 @@ class AutoshardPass(Pass):
                         func_op.location,
                     )
                 plan = fitted.plan
-                baselines = {}
-                if self.baseline == "megatron":
-                    baselines["megatron"] = megatron_cost(pp, plan.node_choice)
-            state.reports.append(plan_report(pp, plan, budget, baselines, fitted.peak))
-            write_plan(graph, plan)
+                with cycle_collection_paused():
+                    baselines = {}
+                    if self.baseline == "megatron":
+                        baselines["megatron"] = megatron_cost(pp, plan.node_choice)
+            with cycle_collection_paused():
+                state.reports.append(plan_report(pp, plan, budget, baselines, fitted.peak))
+                write_plan(graph, plan)
 
 
 def _refuse_dynamic_splits(graph) -> None:

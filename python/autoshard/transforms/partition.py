@@ -22,6 +22,7 @@ from autoshard.diagnostics import AutoshardError
 from autoshard.graph import build_graph
 from autoshard.ir import func, ir
 from autoshard.ir.linalg import outer_values
+from autoshard.planner.builder import cycle_collection_paused
 from autoshard.rules import rule_for
 from autoshard.rules.constant_like import is_splat_constant, splat_is_local
 from autoshard.rules.local import LocalBuilder, lower
@@ -87,6 +88,12 @@ class _Partitioner:
         self.resharded: dict = {}  # (value id, annotation chain, layout) -> resharded ir.Value
         self.positions = {o.operation: i for i, o in enumerate(func_op.regions[0].blocks[0].operations)}
         self.result_layouts: list = []
+        # The copies of one op in chained blocks arrive with the same OpInfo
+        # and operand layouts: its rule, strategy, result layouts and operand
+        # targets are decided once (`_decide`), and each local type is made once.
+        self._rules: dict = {}
+        self._decisions: dict = {}
+        self._types: dict = {}
 
     # -- layouts ---------------------------------------------------------------
     def _arg_layouts(self):
@@ -105,7 +112,12 @@ class _Partitioner:
         return layouts, types
 
     def _local_type(self, global_type, sh, shape):
-        return tensor_type(sh.spmd_shape(self.grid, shape), ir.RankedTensorType(global_type).element_type)
+        key = (global_type, sh, shape)
+        found = self._types.get(key)
+        if found is None:
+            found = self._types[key] = tensor_type(sh.spmd_shape(self.grid, shape),
+                                                   ir.RankedTensorType(global_type).element_type)
+        return found
 
     def _operand(self, op, k, target):
         """Operand k of `op`, resharded along its annotation chain, then to `target`."""
@@ -154,24 +166,48 @@ class _Partitioner:
 
     def _plan(self, op):
         """(rule, strategy, result layouts) of `op` in the SPMD program."""
+        rule, strat, layouts, _ = self._decide(op)
+        return rule, strat, list(layouts)
+
+    def _rule(self, op):
         # A constant is materialized whole and sliced (no communication).
-        rule = rule_for(op.info) if op.name != "tosa.const" else None
-        tensors = [self.graph.values[r].tensor for r in op.results]
+        if op.name == "tosa.const":
+            return None
+        try:
+            if op.info not in self._rules:
+                self._rules[op.info] = rule_for(op.info)
+            return self._rules[op.info]
+        except TypeError:  # an attribute value that does not hash
+            return rule_for(op.info)
+
+    def _decide(self, op) -> tuple:
+        """(rule, strategy, result layouts, per operand the layout it is
+        needed in) of `op`: functions of its OpInfo, the layouts its
+        operands arrive in and its result's annotation alone."""
+        rule = self._rule(op)
         if rule is None:
-            return None, None, [self.replicated if t is not None else None for t in tensors]
+            tensors = [self.graph.values[r].tensor for r in op.results]
+            return None, None, [self.replicated if t is not None else None for t in tensors], \
+                [self.replicated] * len(op.operands)
         res_ann = _producer_annotation(self.graph, op.results[0]) if op.results else None
         seen = self._seen(op)
-        strat = rule.infer_strategy(self.grid, seen, res_ann)
-        carried = _carried(rule, strat, seen)
-        return rule, strat, [_with_carried(rule.result_sharding(self.grid, strat, i), rule.results[i], carried)
-                             for i in range(len(op.results))]
-
-    def _target(self, rule, strat, op, k):
-        """The layout operand k of `op` is needed in under `strat`."""
-        if rule is None or k >= len(rule.operands):
-            return self.replicated
-        sh = rule.operand_sharding(self.grid, strat, k)
-        return _with_carried(sh, rule.operands[k], _carried(rule, strat, self._seen(op)))
+        key: tuple | None = (op.info, tuple(seen), res_ann)
+        try:
+            found = self._decisions.get(key)
+        except TypeError:  # an attribute value that does not hash
+            found, key = None, None
+        if found is None:
+            strat = rule.infer_strategy(self.grid, seen, res_ann)
+            carried = _carried(rule, strat, seen)
+            layouts = [_with_carried(rule.result_sharding(self.grid, strat, i), rule.results[i], carried)
+                       for i in range(len(op.results))]
+            targets = [self.replicated if k >= len(rule.operands) else
+                       _with_carried(rule.operand_sharding(self.grid, strat, k), rule.operands[k], carried)
+                       for k in range(len(op.operands))]
+            found = (rule, strat, layouts, targets)
+            if key is not None:
+                self._decisions[key] = found
+        return found
 
     def _after(self, vid, value, sh, loc):
         """Record result `vid` (in layout `sh`), resharded to its producer
@@ -216,13 +252,13 @@ class _Partitioner:
             return
         if self._local_splat(op):
             return
-        rule, strat, layouts = self._plan(op)
+        rule, strat, layouts, targets = self._decide(op)
         tensors = [self.graph.values[r].tensor for r in op.results]
         if rule is None:
             operands = [self._operand(op, k, self.replicated) for k in range(len(op.operands))]
             result_types = [r.type for r in op.op.results]
         else:
-            operands = [self._operand(op, k, self._target(rule, strat, op, k)) for k in range(len(op.operands))]
+            operands = [self._operand(op, k, targets[k]) for k in range(len(op.operands))]
             result_types = [self._local_type(r.type, sh, t.shape) for sh, t, r in zip(layouts, tensors, op.op.results)]
         builder = LocalBuilder(grid, op.loc, op.op, self._captured(op.op))
         if rule is None and len(op.op.regions):
@@ -413,4 +449,5 @@ class PartitionPass(Pass):
             if name in kept:
                 raise AutoshardError(f"@{name} is already partitioned (its original is kept as "
                                      f"@{ORIGINAL_PREFIX}{name})", func_op.location)
-            partition_function(func_op, grid)
+            with cycle_collection_paused():
+                partition_function(func_op, grid)
