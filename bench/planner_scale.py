@@ -5,7 +5,9 @@ same pipeline run by `autoshard-opt` in a fresh process.
     .venv/bin/python bench/planner_scale.py [--blocks 24] [--grid 2x4] [--budget 270MiB] [--time-limit 10] [--solver-log]
         [--clock-scale 3]
 
-Phases, in one process, as the passes run them: parse (load and verify the
+Phases, in one process, as the passes run them (wall time, and the
+process's CPU time beside it: on a shared machine the CPU time is the
+steadier figure; the solve's two threads both count): parse (load and verify the
 module), graph (FuncGraph), problem build (build_problem), solve (and the
 exact memory count of its plan: fit_budget), annotate (Megatron baseline,
 plan report, shard.shard ops), partition
@@ -23,6 +25,7 @@ import argparse
 import hashlib
 import importlib
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,6 +45,7 @@ from autoshard.ir import ir  # noqa: E402
 from autoshard.ir.loader import load_module  # noqa: E402
 from autoshard.planner import build_problem  # noqa: E402
 from autoshard.planner.baselines import megatron_cost  # noqa: E402
+from autoshard.planner.builder import cycle_collection_paused  # noqa: E402
 from autoshard.planner.memory import fit_budget  # noqa: E402
 from autoshard.planner.report import plan_report  # noqa: E402
 from autoshard.solver.solve import solve_with_progress  # noqa: E402
@@ -53,13 +57,15 @@ from autoshard.units import format_bytes  # noqa: E402
 
 
 def phases(path: Path, grid_text: str, budget: int | None, time_limit: float, log=None) -> tuple[dict, dict]:
-    times: dict[str, float] = {}
-    clock = time.perf_counter()
+    """Per phase (wall seconds, CPU seconds of this process: all its
+    threads, so the solve's two threads count twice), and the plan's facts."""
+    times: dict[str, tuple[float, float]] = {}
+    clock = (time.perf_counter(), time.process_time())
 
     def lap(name: str) -> None:
         nonlocal clock
-        now = time.perf_counter()
-        times[name] = now - clock
+        now = (time.perf_counter(), time.process_time())
+        times[name] = (now[0] - clock[0], now[1] - clock[1])
         clock = now
 
     ctx = ir.Context()
@@ -77,8 +83,9 @@ def phases(path: Path, grid_text: str, budget: int | None, time_limit: float, lo
         lap("solve")
         assert fitted.plan is not None, "the budget is infeasible"
         plan, solution = fitted.plan, fitted.solution
-        report = plan_report(pp, plan, budget, {"megatron": megatron_cost(pp, plan.node_choice)}, fitted.peak)
-        write_plan(graph, plan)
+        with cycle_collection_paused():  # as the autoshard pass runs them
+            report = plan_report(pp, plan, budget, {"megatron": megatron_cost(pp, plan.node_choice)}, fitted.peak)
+            write_plan(graph, plan)
         lap("annotate")
         PartitionPass().run(module, PipelineState())
         lap("partition")
@@ -97,13 +104,17 @@ def scale_solver_clock(factor: float) -> None:
     solve_module.time = SimpleNamespace(monotonic=lambda: start + factor * (real() - start))
 
 
-def end_to_end(path: Path, pipeline: str) -> float:
+def end_to_end(path: Path, pipeline: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system) of one autoshard-opt run."""
     opt = str(Path(sys.executable).with_name("autoshard-opt"))
     with tempfile.TemporaryDirectory() as tmp:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run([opt, str(path), f"--pass-pipeline={pipeline}", "-o", str(Path(tmp) / "out.mlir")],
                        check=True, stderr=subprocess.DEVNULL)
-        return time.perf_counter() - start
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main(argv=None) -> int:
@@ -133,11 +144,12 @@ def main(argv=None) -> int:
         wall = None if args.no_end_to_end else end_to_end(path, pipeline)
     print(f"{args.blocks} GPT-2 blocks: {facts['ops']} ops, problem {facts['nodes']} nodes / {facts['edges']} edges, "
           f"grid {args.grid}, budget {args.budget}; load average {os.getloadavg()[0]:.1f} at the end")
-    for name, seconds in times.items():
-        print(f"  {name:<14} {seconds:7.3f} s")
-    print(f"  {'total':<14} {sum(times.values()):7.3f} s (in process)")
+    for name, (seconds, cpu) in times.items():
+        print(f"  {name:<14} {seconds:7.3f} s  (cpu {cpu:6.3f} s)")
+    print(f"  {'total':<14} {sum(w for w, _ in times.values()):7.3f} s  (cpu {sum(c for _, c in times.values()):6.3f} s)"
+          " in process")
     if wall is not None:
-        print(f"  autoshard-opt {pipeline}: {wall:.2f} s wall")
+        print(f"  autoshard-opt {pipeline}: {wall[0]:.2f} s wall (cpu {wall[1]:.2f} s)")
     meg = facts["megatron"]
     clock = f", solver clock x{args.clock_scale:g}" if args.clock_scale != 1.0 else ""
     print(f"  solver {facts['status']}, cost {facts['cost_s'] * 1e3:.4f} ms, peak {format_bytes(facts['peak'])}"

@@ -110,9 +110,21 @@ def _greedy(problem, allowed: list[list[int]], choice: list[int]) -> list[int]:
     own = {i: np.asarray(problem.costs[i], dtype=np.int64)[options[i]] for i in free}
     sides = {i: [(mat[options[i], :].T if outgoing else mat[:, options[i]], other)
                  for mat, other, outgoing in incident[i]] for i in free}
+    # A node none of whose neighbours changed since it was last looked at
+    # would find the same costs and keep its choice: only "dirty" nodes are
+    # looked at again (the sweeps and their result are the same).
+    neighbours = {i: [other for _, other in sides[i]] for i in free}
+    watchers: list[list[int]] = [[] for _ in range(n)]  # node -> the free nodes whose costs it changes
+    for i in free:
+        for other in neighbours[i]:
+            watchers[other].append(i)
+    dirty = [True] * n
     for _ in range(_MAX_SWEEPS):
         changed = False
         for i in free:
+            if not dirty[i]:
+                continue
+            dirty[i] = False
             local = own[i].copy()
             for by_other, other in sides[i]:
                 local += by_other[choice[other]]
@@ -120,6 +132,8 @@ def _greedy(problem, allowed: list[list[int]], choice: list[int]) -> list[int]:
             if best != choice[i] and local.min() < local[allowed[i].index(choice[i])]:
                 choice[i] = best
                 changed = True
+                for w in watchers[i]:
+                    dirty[w] = True
         if not changed:
             break
     return choice

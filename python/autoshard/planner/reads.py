@@ -60,12 +60,20 @@ def second_stage_allowed(model, shape, src, dst) -> bool:
     return kinds is not None and all(k in SECOND_STAGE for k in kinds)
 
 
-def read_candidates(nodes, src: int, res: int, uses: list[Use]) -> list | None:
+def read_candidates(nodes, src: int, res: int, uses: list[Use], memo: dict | None = None) -> list | None:
     """The layouts a read node of these uses may hold, in a deterministic
     order (the producer's first), or None where one cannot help: fewer than
-    two uses, or no two of them that may need the same layout."""
+    two uses, or no two of them that may need the same layout.  `memo`
+    shares the answer between copies of the same reads (chained blocks)
+    where the layouts are interned ids (builder.Needs, PNode.result_ids)."""
     if len(uses) < 2:
         return None
+    src_ids = getattr(nodes[src], "result_ids", ())
+    if memo is not None and src_ids and all(hasattr(u.requirement, "ids") for u in uses):
+        key = (src_ids[res], tuple(u.requirement.ids for u in uses))
+        if key not in memo:
+            memo[key] = _candidates_by_ids(nodes, src, res, uses)
+        return memo[key]
     needs = [list(dict.fromkeys(u.requirement(j) for j in range(len(nodes[u.dst].results)))) for u in uses]
     sets = [set(n) for n in needs]
     if not any(a & b for a, b in combinations(sets, 2)):
@@ -74,6 +82,28 @@ def read_candidates(nodes, src: int, res: int, uses: list[Use]) -> list | None:
     for n in needs:
         candidates.update(dict.fromkeys(n))
     return list(candidates)
+
+
+def _candidates_by_ids(nodes, src: int, res: int, uses: list[Use]) -> list | None:
+    """read_candidates on interned ids (equal layouts, equal ids): the same
+    layouts in the same order."""
+    layout_of: dict[int, Any] = {}
+    for j, i in enumerate(nodes[src].result_ids[res]):
+        layout_of.setdefault(i, nodes[src].results[j][res])
+    needs = []
+    for u in uses:
+        req = u.requirement
+        ids = req.ids[: len(nodes[u.dst].results)]
+        for j, i in enumerate(ids):
+            layout_of.setdefault(i, req(j))
+        needs.append(dict.fromkeys(ids))
+    sets = [set(n) for n in needs]
+    if not any(a & b for a, b in combinations(sets, 2)):
+        return None
+    candidates: dict = dict.fromkeys(nodes[src].result_ids[res])
+    for n in needs:
+        candidates.update(n)
+    return [layout_of[i] for i in candidates]
 
 
 def plan_reads(graph, nodes, producer_node: dict, uses: list[Use], model, make_node) -> tuple[dict, dict]:
@@ -86,10 +116,11 @@ def plan_reads(graph, nodes, producer_node: dict, uses: list[Use], model, make_n
         by_value.setdefault(u.vid, []).append(u)
     read_of: dict[int, int] = {}
     producer_end: dict[int, int] = {}
+    memo: dict = {}
     for vid in sorted(by_value):
         plain = [u for u in by_value[vid] if not u.chain]
         src, res = producer_node[vid]
-        layouts = read_candidates(nodes, src, res, plain)
+        layouts = read_candidates(nodes, src, res, plain, memo)
         if layouts is None:
             continue
         t = graph.values[vid].tensor

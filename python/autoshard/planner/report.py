@@ -140,6 +140,14 @@ def _dataflow(pp: PlanProblem, choice) -> tuple[list[dict], list[dict]]:
     grid, cluster = cast(Grid, pp.graph.grid), pp.model.cluster  # a plan is made on a grid
     edges: list[dict] = []
     collectives: list[dict] = []
+    texts: dict = {}  # each distinct sharding written once
+
+    def text(sh) -> str:
+        found = texts.get(sh)
+        if found is None:
+            found = texts[sh] = str(sh)
+        return found
+
     for (u, v), feeds in sorted(pp.edges.items()):
         for src_res, shape, itemsize, requirement in feeds:
             src = pp.nodes[u].results[choice[u]][src_res]
@@ -153,14 +161,14 @@ def _dataflow(pp: PlanProblem, choice) -> tuple[list[dict], list[dict]]:
                     "producer": u,
                     "consumer": v,
                     "shape": list(shape),
-                    "before": str(step.before),
-                    "after": str(step.after),
+                    "before": text(step.before),
+                    "after": text(step.after),
                     "bytes_in": prod(step.before.local_shape(grid, shape)) * itemsize,
                     "bytes_out": prod(step.after.local_shape(grid, shape)) * itemsize,
                     "time_s": collective_cost(cluster, grid, step, shape, itemsize),
                 })
-            edges.append({"producer": u, "consumer": v, "shape": list(shape), "sharding": str(src),
-                          "needed": str(dst), "collectives": list(range(first, len(collectives)))})
+            edges.append({"producer": u, "consumer": v, "shape": list(shape), "sharding": text(src),
+                          "needed": text(dst), "collectives": list(range(first, len(collectives)))})
     return edges, collectives
 
 

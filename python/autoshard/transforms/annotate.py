@@ -45,6 +45,9 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
     block = func_op.regions[0].blocks[0]
     # What each consumer operand needs, computed before the IR changes.
     needs: list[tuple] = []  # (op, operand index, base value id, chain shardings, required)
+    # Copies of one op (chained blocks) share their rule and strategies:
+    # each distinct requirement, and each sharding's offsets per shape, once.
+    requirements: dict[tuple, Sharding] = {}
     for op in graph.ops:
         rule, strat = plan.op_strategy.get(op.id, (None, None))
         for k, (vid, chain) in enumerate(zip(op.operands, op.chains)):
@@ -53,7 +56,10 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
             if op is graph.return_op:
                 req = plan.return_sharding[k]
             else:
-                req = operand_requirement(rule, grid, strat, k)
+                rkey = (id(rule), strat, k)  # rules live as long as the plan
+                req = requirements.get(rkey)
+                if req is None:
+                    req = requirements[rkey] = operand_requirement(rule, grid, strat, k)
             needs.append((op.op, k, vid, [a.sharding for a in chain], req))
     strip_annotations(func_op)
 
@@ -61,9 +67,15 @@ def write_plan(graph: FuncGraph, plan: Plan) -> None:
         loc = func_op.location
         # 1. One shard.sharding op per distinct sharding, at the top, in order of first use.
         assert grid is not None  # a plan is made on a grid
+        offsets_of: dict[tuple, tuple] = {}
+
         def key(sh: Sharding, vid: int) -> tuple:
             t = graph.values[vid].tensor
-            return sh, tuple(flat_offsets(sh, grid, t.shape if t is not None else None))
+            shape = t.shape if t is not None else None
+            found = offsets_of.get((sh, shape))
+            if found is None:
+                found = offsets_of[(sh, shape)] = (sh, tuple(flat_offsets(sh, grid, shape)))
+            return found
 
         first_use: dict[tuple, None] = {}  # insertion-ordered: the order of first use
         for v in graph.values:
