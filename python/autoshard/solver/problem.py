@@ -5,7 +5,8 @@ A problem has nodes and edges. Node i lives over the half-open interval
 costs[i][s_i] and occupies usages[i][s_i] memory while the node is live.
 Edge e = (u, v) costs edge_costs[e][s_u * k_v + s_v]. When usage_limit is set,
 the summed usage of the live nodes must stay <= usage_limit at every time.
-Any cost >= FORBIDDEN_COST marks a forbidden choice.
+Costs are >= 0 (the reductions rely on it), and any cost >= FORBIDDEN_COST
+marks a forbidden choice.
 
 The problem validates itself once, in the constructor; everything downstream
 trusts it.
@@ -13,6 +14,7 @@ trusts it.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +70,31 @@ def _fast_int_array(values, what: str) -> np.ndarray:
     return _frozen_int_array(values, what)
 
 
+def _int_lists(lists, what) -> tuple[np.ndarray, tuple]:
+    """A list of integer lists (or 1-D integer arrays) as one read-only
+    int64 array and a tuple of read-only views of it, one per list.
+    `what(i)` names list i in errors. Lists of plain ints, as JSON gives,
+    are converted in one go; anything else list by list, carefully."""
+    if isinstance(lists, (list, tuple)) and all(type(x) is list for x in lists):
+        flat_list = list(itertools.chain.from_iterable(lists))
+        if set(map(type, flat_list)) <= {int}:
+            try:
+                flat = np.fromiter(flat_list, dtype=np.int64, count=len(flat_list))
+            except OverflowError:  # the careful path below names the culprit
+                pass
+            else:
+                return _views(flat, np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)))
+    pieces = [_fast_int_array(x, what(i)) for i, x in enumerate(lists)]
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    return _views(np.concatenate(pieces) if pieces else np.zeros(0, np.int64), lengths)
+
+
+def _views(flat: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, tuple]:
+    flat.setflags(write=False)
+    ends = np.cumsum(lengths).tolist()
+    return flat, tuple(flat[start:end] for start, end in zip([0] + ends[:-1], ends))
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     """An immutable auto-sharding problem; see the module docstring.
@@ -85,20 +112,29 @@ class Problem:
     edge_costs: Any  # tuple: per edge, read-only int64 array of k_u * k_v costs
     usage_limit: int | None = None
     num_strategies: np.ndarray = field(init=False, repr=False)
+    # The same numbers side by side (costs[i] is a view of flat_costs, and
+    # so on), for code that works on all nodes or edges at once.
+    flat_costs: np.ndarray = field(init=False, repr=False)
+    flat_usages: np.ndarray = field(init=False, repr=False)
+    flat_edge_costs: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self):
         set_field = object.__setattr__
         set_field(self, "name", str(self.name))
         n = _check_node_lists(self)
         set_field(self, "intervals", _checked_intervals(self.intervals, n))
-        set_field(self, "costs", tuple(_fast_int_array(c, f"node {i} costs") for i, c in enumerate(self.costs)))
-        set_field(self, "usages", tuple(_fast_int_array(u, f"node {i} usages") for i, u in enumerate(self.usages)))
+        for what, flat_what, label in (("costs", "flat_costs", "costs"), ("usages", "flat_usages", "usages")):
+            flat, pieces = _int_lists(getattr(self, what), lambda i, label=label: f"node {i} {label}")
+            set_field(self, flat_what, flat)
+            set_field(self, what, pieces)
         k = np.array([len(c) for c in self.costs], dtype=np.int64)
         k.setflags(write=False)
         set_field(self, "num_strategies", k)
         _check_strategies(self)
         set_field(self, "edges", _checked_edges(self.edges, n))
-        set_field(self, "edge_costs", _checked_edge_costs(self.edge_costs, self.edges, k))
+        flat, pieces = _int_lists(self.edge_costs, lambda e: f"edge {e} costs")
+        set_field(self, "flat_edge_costs", flat)
+        set_field(self, "edge_costs", _checked_edge_costs(pieces, flat, self.edges, k))
         set_field(self, "usage_limit", _checked_limit(self.usage_limit))
 
     @property
@@ -137,6 +173,11 @@ def _checked_intervals(intervals, n: int) -> np.ndarray:
 
 
 def _check_strategies(problem: Problem) -> None:
+    k = problem.num_strategies
+    usage_k = np.fromiter(map(len, problem.usages), dtype=np.int64, count=len(problem.usages))
+    if (k > 0).all() and (usage_k == k).all() and (problem.flat_usages >= 0).all() and (problem.flat_costs >= 0).all():
+        return
+    # Something is wrong: find the first node at fault, and say what.
     for i, (c, u) in enumerate(zip(problem.costs, problem.usages)):
         if len(c) == 0:
             raise ProblemError(f"node {i} has no strategy")
@@ -144,6 +185,9 @@ def _check_strategies(problem: Problem) -> None:
             raise ProblemError(f"node {i} has {len(c)} costs but {len(u)} usages")
         if len(u) and u.min() < 0:
             raise ProblemError(f"node {i} has a negative usage {u.min()}")
+        if len(c) and c.min() < 0:
+            raise ProblemError(f"node {i} has a negative cost {c.min()}")
+    raise AssertionError("a node at fault was expected")
 
 
 def _checked_edges(edges, n: int) -> np.ndarray:
@@ -162,18 +206,21 @@ def _checked_edges(edges, n: int) -> np.ndarray:
     return array
 
 
-def _checked_edge_costs(edge_costs, edges: np.ndarray, k: np.ndarray) -> tuple:
+def _checked_edge_costs(edge_costs: tuple, flat: np.ndarray, edges: np.ndarray, k: np.ndarray) -> tuple:
     if len(edge_costs) != len(edges):
         raise ProblemError(f"{len(edges)} edges but {len(edge_costs)} edge cost matrices")
-    result = []
-    for e, (matrix, (u, v)) in enumerate(zip(edge_costs, edges)):
-        array = _fast_int_array(matrix, f"edge {e} costs")
+    sizes = np.fromiter(map(len, edge_costs), dtype=np.int64, count=len(edge_costs))
+    if (sizes == k[edges[:, 0]] * k[edges[:, 1]]).all() and flat.min(initial=0) >= 0:
+        return edge_costs
+    # Something is wrong: find the first edge at fault, and say what.
+    for e, (array, (u, v)) in enumerate(zip(edge_costs, edges)):
         if len(array) != k[u] * k[v]:
             raise ProblemError(
                 f"edge {e} ({u}, {v}) has {len(array)} costs, expected {k[u]} x {k[v]} = {k[u] * k[v]}"
             )
-        result.append(array)
-    return tuple(result)
+        if len(array) and array.min() < 0:
+            raise ProblemError(f"edge {e} ({u}, {v}) has a negative cost {array.min()}")
+    raise AssertionError("an edge at fault was expected")
 
 
 def _checked_limit(limit) -> int | None:

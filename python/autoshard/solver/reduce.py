@@ -22,6 +22,16 @@ problem) reachable:
 
 Costs stay exact integers; forbidden entries are clipped to FORBIDDEN_COST so
 that sums cannot overflow.
+
+The steps that touch every node or edge (the forbidden-strategy check, the
+reparametrisation, dominance, the memory time points) are computed on all
+edge matrices side by side (`_Side`) and replayed in the node order of the
+node-by-node procedure they replaced, so the core is the same, node for
+node and entry for entry (test_solver_reduce_flat.py keeps that procedure
+and compares): node costs are non-negative (Problem checks), so adding
+them up clipped at FORBIDDEN_COST gives the same sums in any order, and
+where one node's step depends on an earlier node's (a strategy removed
+changes its neighbours' matrices), the neighbours are redone one by one.
 """
 
 from __future__ import annotations
@@ -87,28 +97,83 @@ class Reduction:
         return tuple(int(s) for s in choice)
 
 
+def _concatenate(arrays) -> np.ndarray:
+    return np.concatenate(arrays).astype(np.int64, copy=False) if len(arrays) else np.zeros(0, np.int64)
+
+
+def _split(flat: np.ndarray, counts) -> list:
+    """`flat` cut into consecutive pieces of `counts` entries."""
+    ends = np.cumsum(counts).tolist()
+    return [flat[start:end] for start, end in zip([0] + ends[:-1], ends)]
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0, 1, .., counts[0]-1, 0, 1, .., counts[1]-1, ..."""
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+# np.add.at on at most this many non-negative terms below F at once cannot
+# overflow int64 (4096 * 1e15 + 1e15 < 9.2e18).
+_ADD_CHUNK = 4096
+
+
+def _add_clipped(target: np.ndarray, positions: np.ndarray, values: np.ndarray) -> None:
+    """target[p] = min(target[p] + the values at p, F), in place: what adding
+    them one by one, clipping after each, gives, because they are >= 0."""
+    for first in range(0, len(positions), _ADD_CHUNK):
+        np.add.at(target, positions[first:first + _ADD_CHUNK], values[first:first + _ADD_CHUNK])
+        np.minimum(target, F, out=target)
+
+
+def _by_shape(matrices: list):
+    """The matrices grouped by shape: (indices into `matrices`, the group
+    stacked into one (count, rows, cols) array) per shape, in order of first
+    appearance."""
+    groups: dict = {}
+    for e, matrix in enumerate(matrices):
+        groups.setdefault(matrix.shape, []).append(e)
+    for members in groups.values():
+        yield np.array(members, dtype=np.int64), np.array([matrices[e] for e in members], dtype=np.int64)
+
+
+def _edge_pairs(g: "_Graph") -> list:
+    """Every edge once, as (u, v) with u < v."""
+    return [(u, v) for u in range(len(g.adj)) for v in g.adj[u] if v > u]
+
+
+
 class _Graph:
     """Mutable node/edge state during reduction."""
 
     def __init__(self, problem: Problem):
         n = problem.num_nodes
         self.problem = problem
-        self.alive = [np.arange(k, dtype=np.int64) for k in problem.num_strategies.tolist()]
-        self.cost = [np.minimum(c, F) for c in problem.costs]
-        self.usage = [u.copy() for u in problem.usages]
+        k = problem.num_strategies
+        self.alive = _split(_ranks(k), k)
+        self.cost = _split(np.minimum(problem.flat_costs, F), k)
+        self.usage = _split(problem.flat_usages.copy(), k)
         self.adj: list[dict] = [dict() for _ in range(n)]  # adj[u][v] = (k_u, k_v) matrix
         self.removed = np.zeros(n, dtype=bool)
         self.fixed: dict = {}
         self.folds: list = []
         self.offset = 0
         self.memory_free = np.zeros(n, dtype=bool)
-        k = problem.num_strategies
-        for (u, v), flat in zip(problem.edges.tolist(), problem.edge_costs):
-            matrix = np.minimum(flat, F).reshape(k[u], k[v])
+        flat = np.minimum(problem.flat_edge_costs, F)
+        ku, kv = k[problem.edges[:, 0]].tolist(), k[problem.edges[:, 1]].tolist()
+        start = 0
+        for (u, v), rows, cols in zip(problem.edges.tolist(), ku, kv):
+            matrix = flat[start:start + rows * cols].reshape(rows, cols)
+            start += rows * cols
             if u == v:
                 self.cost[u] = np.minimum(self.cost[u] + np.diagonal(matrix), F)
             else:
                 self.add_edge(u, v, matrix)
+
+    def first_strategy(self) -> np.ndarray:
+        """Per node, where its strategies start in `np.concatenate(self.cost)`."""
+        k = np.fromiter(map(len, self.alive), dtype=np.int64, count=len(self.alive))
+        return np.cumsum(k) - k
 
     def add_edge(self, u, v, matrix):
         if v in self.adj[u]:
@@ -148,7 +213,68 @@ def _checked(items, should_stop):
 
 
 def _prune_forbidden(g: _Graph, should_stop=_never) -> None:
-    """Remove forbidden strategies to a fixpoint (arc consistency)."""
+    """Remove forbidden strategies to a fixpoint (arc consistency).
+
+    The fixpoint is the same whatever the order in which nodes are
+    checked, unless some node loses every strategy on the way; then the
+    problem has no allowed assignment and the order of the node-by-node
+    procedure decides what is left, so that procedure runs."""
+    domains = _arc_consistent_domains(g, should_stop)
+    if domains is None:
+        _prune_node_by_node(g, should_stop)
+        return
+    first = g.first_strategy().tolist()
+    for v in np.flatnonzero(~np.logical_and.reduceat(domains, first) if len(domains) else []).tolist():
+        g.keep_strategies(v, domains[first[v]:first[v] + len(g.alive[v])])
+
+
+def _arc_consistent_domains(g: _Graph, should_stop=_never):
+    """Per strategy (laid out as `np.concatenate(g.cost)`): whether it is in
+    the largest arc-consistent domains, or None if a node has none left.
+
+    In rounds: every node checked at once against its neighbours' domains
+    of the round before, then the neighbours of the nodes that lost
+    strategies. A strategy goes only when forbidden against everything
+    left, so none of the largest arc-consistent domains is ever lost."""
+    n = len(g.alive)
+    k = np.fromiter(map(len, g.alive), dtype=np.int64, count=n)
+    first = np.cumsum(k) - k
+    owner = np.repeat(np.arange(n), k)
+    domains = (_concatenate(g.cost) < F) | g.removed[owner]
+    shrunk = np.unique(owner[~domains])
+    check = [v for v in range(n) if not g.removed[v]]
+    while True:
+        if len(shrunk) and not np.logical_or.reduceat(domains, first)[shrunk].all():
+            return None
+        if not check or should_stop():
+            break
+        checked = np.zeros(n, dtype=bool)
+        checked[check] = True
+        # Each edge at a checked node once, both of its ends checked.
+        ends = [(v, u) for v in check for u in g.adj[v] if u > v or not checked[u]]
+        pairs = np.array(ends, dtype=np.int64).reshape(-1, 2)
+        lost = [np.zeros(0, np.int64)]
+        for members, matrices in _by_shape([g.adj[v][u] for v, u in ends]):
+            rows, cols = matrices.shape[1:]
+            allowed = matrices < F
+            row_domain = domains[first[pairs[members, 0]][:, None] + np.arange(rows)]
+            col_domain = domains[first[pairs[members, 1]][:, None] + np.arange(cols)]
+            for side, supported in ((0, (allowed & col_domain[:, None, :]).any(axis=2)),
+                                    (1, (allowed & row_domain[:, :, None]).any(axis=1))):
+                end, strategy = np.nonzero(~supported)
+                lost.append(first[pairs[members[end], side]] + strategy)
+        positions = np.concatenate(lost)
+        positions = positions[domains[positions]]
+        domains[positions] = False
+        shrunk = np.unique(owner[positions])
+        check = sorted({u for v in shrunk.tolist() for u in g.adj[v]})
+    return domains
+
+
+def _prune_node_by_node(g: _Graph, should_stop=_never) -> None:
+    """Remove forbidden strategies to a fixpoint, node by node from a stack
+    holding every node (the last on top), each node whose strategies
+    shrink pushing its neighbours."""
     queue = [v for v in range(len(g.alive)) if not g.removed[v]]
     queued = set(queue)
     pops = 0
@@ -174,23 +300,45 @@ def _prune_forbidden(g: _Graph, should_stop=_never) -> None:
                 queued.add(u)
 
 
-def _reparametrise_edge(g: _Graph, u, v) -> None:
-    """Move row/column minima of edge (u, v) into node costs; drop it if empty."""
-    matrix = g.adj[u][v]
-    forbidden = matrix >= F
-    rows = np.where(forbidden, F, matrix).min(axis=1)
-    rows = np.where(rows >= F, 0, rows)
-    work = matrix - rows[:, None]
-    cols = np.where(forbidden, F, work).min(axis=0)
-    cols = np.where(cols >= F, 0, cols)
-    work = np.where(forbidden, F, work - cols[None, :])
-    g.cost[u] = np.minimum(g.cost[u] + rows, F)
-    g.cost[v] = np.minimum(g.cost[v] + cols, F)
-    if not work.any():
-        g.drop_edge(u, v)
-    else:
-        g.adj[u][v] = work
-        g.adj[v][u] = work.T
+def _reparametrise(g: _Graph, dirty: list) -> None:
+    """Move row/column minima of every edge at a dirty node into node costs;
+    drop the edges left all zero.
+
+    Done node by node in `dirty` order, an edge would be reparametrised
+    from its first dirty end (the rows' node) and found already
+    reparametrised from the other (every row and column minimum 0): all
+    edges are done at once with that orientation."""
+    is_dirty = np.zeros(len(g.alive), dtype=bool)
+    is_dirty[dirty] = True
+    pairs = [(u, v) for u in dirty if not g.removed[u] for v in g.adj[u] if not (is_dirty[v] and v < u)]
+    if not pairs:
+        return
+    ends = np.array(pairs, dtype=np.int64)
+    first = g.first_strategy()
+    costs = _concatenate(g.cost)
+    reduced: list = [None] * len(pairs)
+    for members, matrix in _by_shape([g.adj[u][v] for u, v in pairs]):
+        forbidden = matrix >= F
+        rows = np.where(forbidden, F, matrix).min(axis=2)
+        rows = np.where(rows >= F, 0, rows)
+        work = matrix - rows[:, :, None]
+        cols = np.where(forbidden, F, work).min(axis=1)
+        cols = np.where(cols >= F, 0, cols)
+        work = np.where(forbidden, F, work - cols[:, None, :])
+        k_u, k_v = matrix.shape[1:]
+        positions = np.concatenate([(first[ends[members, 0]][:, None] + np.arange(k_u)).ravel(),
+                                    (first[ends[members, 1]][:, None] + np.arange(k_v)).ravel()])
+        _add_clipped(costs, positions, np.concatenate([rows.ravel(), cols.ravel()]))
+        nonzero = np.asarray(work.any(axis=(1, 2))).tolist()
+        for e, keep, one in zip(members.tolist(), nonzero, work):
+            reduced[e] = one if keep else None
+    g.cost = _split(costs, np.diff(np.append(first, len(costs))))
+    for (u, v), matrix in zip(pairs, reduced):
+        if matrix is not None:
+            g.adj[u][v] = matrix
+            g.adj[v][u] = matrix.T
+        else:
+            g.drop_edge(u, v)
 
 
 def _remove_dominated(g: _Graph, v) -> bool:
@@ -214,6 +362,115 @@ def _remove_dominated(g: _Graph, v) -> bool:
         return False
     g.keep_strategies(v, ~dominated)
     return True
+
+
+def _remove_all_dominated(g: _Graph, dirty: list, should_stop=_never) -> set:
+    """`_remove_dominated` on every dirty node in `dirty` order; returns the
+    nodes that lost strategies. Every node's dominated strategies are found
+    at once beforehand; a node one of whose neighbours lost strategies
+    before its turn is redone (its matrices lost columns since)."""
+    candidates = [v for v in dirty if not g.removed[v] and 2 <= len(g.alive[v]) <= _MAX_DOMINANCE_STRATEGIES]
+    dominated = _dominated(g, candidates)
+    changed = np.zeros(len(g.alive), dtype=bool)
+    touched = set()
+    for v in _checked(dirty, should_stop):
+        if g.removed[v] or v not in dominated:
+            continue
+        if any(changed[u] for u in g.adj[v]):
+            shrunk = _remove_dominated(g, v)
+        else:
+            shrunk = bool(dominated[v].any())
+            if shrunk:
+                g.keep_strategies(v, ~dominated[v])
+        if shrunk:
+            changed[v] = True
+            touched.add(v)
+    return touched
+
+
+def _dominated(g: _Graph, nodes: list) -> dict:
+    """Node -> mask of the strategies `_remove_dominated` would drop now,
+    for every node in `nodes` (2 to _MAX_DOMINANCE_STRATEGIES strategies,
+    ascending).
+
+    The pairs (a, b) of strategies of a node with a no worse than b in cost
+    and usage are kept while a stays no worse than b in every row of the
+    node's incident edge matrices, taken in turn: the first one of every
+    node at once, then the second, and so on."""
+    k = np.array([len(g.alive[v]) for v in nodes], dtype=np.int64)
+    node, a, b = [], [], []
+    for size in np.unique(k).tolist():
+        members = np.flatnonzero(k == size)
+        cost = np.array([g.cost[nodes[i]] for i in members.tolist()], dtype=np.int64)
+        usage = np.array([g.usage[nodes[i]] if not g.memory_free[nodes[i]] else np.zeros(size, np.int64)
+                          for i in members.tolist()], dtype=np.int64)
+        no_worse = (cost[:, :, None] <= cost[:, None, :]) & (usage[:, :, None] <= usage[:, None, :])
+        no_worse[:, np.arange(size), np.arange(size)] = False
+        where = np.nonzero(no_worse)
+        node.append(members[where[0]])
+        a.append(where[1])
+        b.append(where[2])
+    node_of, a_of, b_of = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (node, a, b))
+    ends = [list(g.adj[v].values()) for v in nodes]
+    degree = np.array([len(e) for e in ends], dtype=np.int64)
+    by_degree = np.argsort(-degree, kind="stable")
+    descending = -degree[by_degree]
+    cols = np.zeros(len(nodes), dtype=np.int64)
+    start = np.zeros(len(nodes), dtype=np.int64)
+    base = np.zeros(len(nodes), dtype=np.int64)
+    done = []  # pairs of nodes whose every matrix has been compared
+    for turn in range(int(degree.max()) if len(nodes) else 0):
+        finished = degree[node_of] <= turn
+        done.append((node_of[finished], a_of[finished], b_of[finished]))
+        node_of, a_of, b_of = node_of[~finished], a_of[~finished], b_of[~finished]
+        if not len(node_of):
+            break
+        # Turn t: the t-th matrix of every node with pairs left, side by side.
+        has_pairs = np.zeros(len(nodes), dtype=bool)
+        has_pairs[node_of] = True
+        with_turn = by_degree[:np.searchsorted(descending, -turn, side="left")]
+        with_turn = with_turn[has_pairs[with_turn]]
+        matrices = [ends[i][turn] for i in with_turn.tolist()]
+        cols[with_turn] = [m.shape[1] for m in matrices]
+        sizes = k[with_turn] * cols[with_turn]
+        start[with_turn] = np.cumsum(sizes) - sizes
+        flat = _concatenate([m.ravel() for m in matrices])
+        # No worse in every cell implies no worse in the row sums, plain and
+        # weighted by column (float64 sums of non-negative multiples are
+        # monotone too): a cheap first sieve, also for rows that are
+        # permutations of each other.
+        row_first = np.cumsum(k[with_turn]) - k[with_turn]
+        base[with_turn] = row_first
+        rows_start = (np.repeat(start[with_turn], k[with_turn])
+                      + _ranks(k[with_turn]) * np.repeat(cols[with_turn], k[with_turn]))
+        values = flat.astype(np.float64)
+        column = _ranks(np.repeat(cols[with_turn], k[with_turn]))
+        a_row, b_row = base[node_of] + a_of, base[node_of] + b_of
+        plausible = np.ones(len(node_of), dtype=bool)
+        for weighted in (values, values * (column + 1)):
+            sums = np.add.reduceat(weighted, rows_start)
+            plausible &= sums[a_row] <= sums[b_row]
+        node_of, a_of, b_of = node_of[plausible], a_of[plausible], b_of[plausible]
+        width = cols[node_of]
+        worse = np.zeros(len(node_of), dtype=bool)
+        for w in np.unique(width).tolist():
+            same = np.flatnonzero(width == w)
+            row_a = (start[node_of[same]] + a_of[same] * w)[:, None] + np.arange(w)
+            row_b = (start[node_of[same]] + b_of[same] * w)[:, None] + np.arange(w)
+            worse[same] = (flat[row_a] > flat[row_b]).any(axis=1)
+        node_of, a_of, b_of = node_of[~worse], a_of[~worse], b_of[~worse]
+    done.append((node_of, a_of, b_of))
+    node_of, a_of, b_of = (np.concatenate(x) for x in zip(*done))
+    # As in `_remove_dominated`: a beats b when no worse and either strictly
+    # better somewhere (b not no worse than a) or equal with a lower index.
+    square = np.cumsum(k * k) - k * k
+    key = square[node_of] + a_of * k[node_of] + b_of
+    mirror = square[node_of] + b_of * k[node_of] + a_of
+    beats = ~np.isin(mirror, key) | (a_of < b_of)
+    first = np.cumsum(k) - k
+    dominated = np.zeros(int(k.sum()), dtype=bool)
+    dominated[first[node_of[beats]] + b_of[beats]] = True
+    return {v: dominated[first[i]:first[i] + k[i]] for i, v in enumerate(nodes)}
 
 
 def _fix_single(g: _Graph, v) -> None:
@@ -270,17 +527,14 @@ def _kept_time_points(problem: Problem, g: _Graph, limit: int):
     top = np.zeros(len(times) + 1, dtype=np.int64)
     lo = np.searchsorted(times, iv[:, 0], side="left")
     hi = np.searchsorted(times, iv[:, 1], side="left")
-    for v in range(problem.num_nodes):
-        if lo[v] >= hi[v]:
-            continue
-        if v in g.fixed:
-            low = high = int(problem.usages[v][g.fixed[v]])
-        else:  # in the core, or folded (then memory-free: constant or never at a peak)
-            low, high = int(g.usage[v].min()), int(g.usage[v].max())
-        base[lo[v]] += low
-        base[hi[v]] -= low
-        top[lo[v]] += high
-        top[hi[v]] -= high
+    # A fixed node's one usage left is its fixed strategy's; a core or
+    # folded node (then memory-free: constant or never at a peak) counts its
+    # least usage in the baseline and its largest in the top.
+    low, high = _usage_range(g)
+    live = lo < hi
+    for bound, values in ((base, low), (top, high)):
+        np.add.at(bound, lo[live], values[live])
+        np.add.at(bound, hi[live], -values[live])
     base = np.cumsum(base)[:-1]
     top = np.cumsum(top)[:-1]
     binding = top > limit
@@ -299,14 +553,9 @@ def reduce(problem: Problem, should_stop=_never) -> Reduction:
     for _ in range(4):
         if should_stop():
             break
-        for u in _checked(sorted(dirty), should_stop):
-            if not g.removed[u]:
-                for v in list(g.adj[u]):
-                    _reparametrise_edge(g, u, v)
-        touched = set()
-        for v in _checked(sorted(dirty), should_stop):
-            if not g.removed[v] and _remove_dominated(g, v):
-                touched.add(v)
+        order = sorted(dirty)
+        _reparametrise(g, order)
+        touched = _remove_all_dominated(g, order, should_stop)
         for v in _checked(range(n), should_stop):
             if not g.removed[v] and len(g.alive[v]) == 1:
                 touched.update(g.adj[v])
@@ -330,10 +579,19 @@ def _mark_memory_free(problem: Problem, g: _Graph, touched: set) -> None:
     iv = problem.intervals
     lo = np.searchsorted(times, iv[:, 0], side="left")
     hi = np.searchsorted(times, iv[:, 1], side="left")
-    for v in np.flatnonzero(~g.removed & ~g.memory_free).tolist():
-        if lo[v] >= hi[v] or g.usage[v].min() == g.usage[v].max():
-            g.memory_free[v] = True
-            touched.add(v)
+    low, high = _usage_range(g)
+    free = ~g.removed & ~g.memory_free & ((lo >= hi) | (low == high))
+    g.memory_free |= free
+    touched.update(np.flatnonzero(free).tolist())
+
+
+def _usage_range(g: _Graph) -> tuple[np.ndarray, np.ndarray]:
+    """Per node, the least and the largest usage of its strategies left."""
+    first = g.first_strategy()
+    usage = _concatenate(g.usage)
+    if not len(usage):
+        return usage, usage
+    return np.minimum.reduceat(usage, first), np.maximum.reduceat(usage, first)
 
 
 def _fold_all(g: _Graph, should_stop=_never) -> set:
