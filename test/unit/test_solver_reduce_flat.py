@@ -474,3 +474,33 @@ def test_negative_costs_are_rejected():
         Problem("n", [[0, 1]], [[1, -1]], [[0, 0]], [], [])
     with pytest.raises(ProblemError, match="negative cost"):
         Problem("n", [[0, 1], [0, 1]], [[1], [1]], [[0], [0]], [[0, 1]], [[-3]])
+
+
+def _plain_evaluate(problem: Problem, choice) -> tuple[int, int]:
+    """The contest evaluator's sums, one Python integer at a time."""
+    ks = [len(c) for c in problem.costs]
+    cost = sum(int(problem.costs[i][s]) for i, s in enumerate(choice))
+    cost += sum(int(m[choice[u] * ks[v] + choice[v]]) for (u, v), m in zip(problem.edges.tolist(), problem.edge_costs))
+    peak = 0
+    for t in {int(s) for s, _ in problem.intervals.tolist()}:
+        live = sum(int(problem.usages[i][s]) for i, s in enumerate(choice)
+                   if problem.intervals[i, 0] <= t < problem.intervals[i, 1])
+        peak = max(peak, live)
+    return cost, peak
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_evaluate_is_the_plain_sum(seed):
+    """evaluate (flat arrays, 32-bit halves summed apart) against plain
+    Python integers, forbidden 1e18 costs and usages near 2^62 included."""
+    from autoshard.solver import evaluate
+
+    rng = random.Random(seed)
+    problem = _random_problem(rng)
+    if seed % 5 == 0:  # usages whose sum exceeds int64
+        problem = Problem("huge", problem.intervals, problem.costs,
+                          [[rng.choice([0, 2**62, 3 * 2**61]) for _ in u] for u in problem.usages],
+                          problem.edges, problem.edge_costs, None)
+    for _ in range(5):
+        choice = [rng.randrange(len(c)) for c in problem.costs]
+        assert evaluate(problem, choice) == _plain_evaluate(problem, choice)

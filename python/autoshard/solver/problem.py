@@ -76,14 +76,14 @@ def _int_lists(lists, what) -> tuple[np.ndarray, tuple]:
     `what(i)` names list i in errors. Lists of plain ints, as JSON gives,
     are converted in one go; anything else list by list, carefully."""
     if isinstance(lists, (list, tuple)) and all(type(x) is list for x in lists):
-        flat_list = list(itertools.chain.from_iterable(lists))
-        if set(map(type, flat_list)) <= {int}:
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        if set(map(type, itertools.chain.from_iterable(lists))) <= {int}:
             try:
-                flat = np.fromiter(flat_list, dtype=np.int64, count=len(flat_list))
+                flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
             except OverflowError:  # the careful path below names the culprit
                 pass
             else:
-                return _views(flat, np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)))
+                return _views(flat, lengths)
     pieces = [_fast_int_array(x, what(i)) for i, x in enumerate(lists)]
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
     return _views(np.concatenate(pieces) if pieces else np.zeros(0, np.int64), lengths)
