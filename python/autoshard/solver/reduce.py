@@ -219,7 +219,7 @@ def _prune_forbidden(g: _Graph, should_stop=_never) -> None:
     checked, unless some node loses every strategy on the way; then the
     problem has no allowed assignment and the order of the node-by-node
     procedure decides what is left, so that procedure runs."""
-    domains = _arc_consistent_domains(g, should_stop)
+    domains = _arc_consistent_domains(g, np.flatnonzero(~g.removed).tolist(), should_stop)
     if domains is None:
         _prune_node_by_node(g, should_stop)
         return
@@ -228,7 +228,7 @@ def _prune_forbidden(g: _Graph, should_stop=_never) -> None:
         g.keep_strategies(v, domains[first[v]:first[v] + len(g.alive[v])])
 
 
-def _arc_consistent_domains(g: _Graph, should_stop=_never):
+def _arc_consistent_domains(g: _Graph, check: list, should_stop=_never):
     """Per strategy (laid out as `np.concatenate(g.cost)`): whether it is in
     the largest arc-consistent domains, or None if a node has none left.
 
@@ -240,15 +240,17 @@ def _arc_consistent_domains(g: _Graph, should_stop=_never):
     k = np.fromiter(map(len, g.alive), dtype=np.int64, count=n)
     first = np.cumsum(k) - k
     owner = np.repeat(np.arange(n), k)
-    domains = (_concatenate(g.cost) < F) | g.removed[owner]
+    checked = np.zeros(n, dtype=bool)
+    checked[check] = True
+    # Out go first the checked nodes' strategies that their own cost forbids.
+    domains = ~checked[owner] | (_concatenate(g.cost) < F)
     shrunk = np.unique(owner[~domains])
-    check = [v for v in range(n) if not g.removed[v]]
     while True:
         if len(shrunk) and not np.logical_or.reduceat(domains, first)[shrunk].all():
             return None
         if not check or should_stop():
             break
-        checked = np.zeros(n, dtype=bool)
+        checked[:] = False
         checked[check] = True
         # Each edge at a checked node once, both of its ends checked.
         ends = [(v, u) for v in check for u in g.adj[v] if u > v or not checked[u]]
@@ -618,7 +620,7 @@ def _fold_all(g: _Graph, should_stop=_never) -> set:
 
 def _make_core(problem: Problem, g: _Graph) -> Reduction:
     n = problem.num_nodes
-    nodes = [v for v in range(n) if not g.removed[v]]
+    nodes = np.flatnonzero(~g.removed[:n]).tolist()
     index = {v: i for i, v in enumerate(nodes)}
     limit = problem.usage_limit
     if limit is not None:
@@ -628,10 +630,13 @@ def _make_core(problem: Problem, g: _Graph) -> Reduction:
     iv = problem.intervals
     lo = np.searchsorted(times, iv[nodes, 0], side="left") if nodes else np.zeros(0, np.int64)
     hi = np.searchsorted(times, iv[nodes, 1], side="left") if nodes else np.zeros(0, np.int64)
-    usage = []
-    for v in nodes:
-        extra = g.usage[v] - g.usage[v].min()
-        usage.append(extra if limit is not None else np.zeros_like(extra))
+    k = np.fromiter((len(g.usage[v]) for v in nodes), dtype=np.int64, count=len(nodes))
+    flat = _concatenate([g.usage[v] for v in nodes])
+    if limit is None or not len(flat):
+        flat = np.zeros_like(flat)
+    else:  # usage above the node's least
+        flat = flat - np.repeat(np.minimum.reduceat(flat, np.cumsum(k) - k), k)
+    usage = _split(flat, k)
     eu, ev, mats = [], [], []
     for u in nodes:
         for v, matrix in g.adj[u].items():
