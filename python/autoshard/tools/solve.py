@@ -175,6 +175,8 @@ def _run(argv) -> int:
                 detail = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
                 return _fail(f"{args.problem}: {detail}")
             read_seconds = time.monotonic() - start
+            log = _progress(start)
+            log(f"read {problem.num_nodes} nodes / {problem.num_edges} edges in {read_seconds:.1f} s")
             phase = (f"before the solver had an answer for the {problem.num_nodes} nodes and "
                      f"{problem.num_edges} edges (reading took {read_seconds:.1f} s)")
             # Past the limit already (a slow start): only the quick answer,
@@ -182,7 +184,7 @@ def _run(argv) -> int:
             try:
                 solution = solve_with_progress(problem, args.time_limit, args.threads, args.seed,
                                                wall_limit=max(0.01, args.time_limit - read_seconds),
-                                               log=_progress(start),
+                                               log=log,
                                                on_fallback=fallback.append)
             except _OutOfTime:
                 # Only an answer within the limit and free of forbidden
