@@ -324,3 +324,35 @@ def test_limit_that_never_binds():
     solution = solve(problem, time_limit=5)
     assert solution.status == "optimal"
     assert solution.cost == solve(unlimited, time_limit=5).cost
+
+
+def test_no_time_to_search_still_avoids_forbidden_pairs():
+    """With no time left after the reductions the driver answers at once.
+    Here every node's least-usage strategy (0) is forbidden against its
+    neighbour's, as on A, so the greedy answer alone would be unusable; the
+    quick answer falls back to the priced elimination, which avoids them."""
+    import random
+
+    rng = random.Random(5)
+    n, k = 40, 3
+    edges = [[i, i + 1] for i in range(n - 1)] + [[i, (i + 7) % n] for i in range(0, n - 7, 3)]
+    edge_costs = []
+    for _ in edges:
+        matrix = [rng.randint(0, 50) for _ in range(k * k)]
+        matrix[0] = FORBIDDEN_COST * 10  # both ends on their least-usage strategy
+        edge_costs.append(matrix)
+    problem = Problem(
+        "forbidden-greedy",
+        [[i, i + 3] for i in range(n)],
+        [[rng.randint(0, 100) for _ in range(k)] for _ in range(n)],
+        [[1, 2, 3] for _ in range(n)],
+        edges,
+        edge_costs,
+        usage_limit=2 * 4 + 1,
+    )
+    reports: list = []
+    # A wall limit far below what the reductions take: no search at all.
+    solution = solve_with_progress(problem, time_limit=10, wall_limit=1e-3, on_fallback=reports.append)
+    assert solution.status == "feasible"
+    assert solution.cost < FORBIDDEN_COST and solution.peak_usage <= problem.usage_limit
+    assert reports and all(r.cost < FORBIDDEN_COST for r in reports)

@@ -138,8 +138,8 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
                         wall_limit: float | None = None, log=None, on_fallback=None) -> Solution:
     """`solve`, with the wall-clock guard set apart from the time limit (the
     CLI subtracts the time spent reading) and progress lines sent to `log`.
-    `on_fallback(solution)`, if given, receives the greedy answer as soon as
-    the reductions end, then the first answer, then the first answer with
+    `on_fallback(solution)`, if given, receives a quick answer as soon as
+    the reductions end (see _quick_answer), then the first answer, then the first answer with
     its certified bound, for a caller whose hard deadline may cut the search
     (under heavy load the search can overrun its budgets)."""
     clock = _Clock(time_limit if wall_limit is None else wall_limit)
@@ -148,16 +148,19 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
     core = reduction.core
     n = len(core.costs)
     say(f"reduced {problem.num_nodes} nodes / {problem.num_edges} edges to {n} / {len(core.mats)}")
-    if n and (on_fallback is not None or clock.short_of(SEARCH_RESERVE)):
-        greedy = _checked_solution(problem, reduction.expand(_greedy_choice(core)), "feasible", None, clock)
-        if on_fallback is not None:
-            on_fallback(greedy)
-        if clock.short_of(SEARCH_RESERVE):
-            say("no time left to search: greedy answer")
-            return greedy
     graph = CoreGraph(core)
+    first = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * n) if n else None
+    if first is not None and (on_fallback is not None or clock.short_of(SEARCH_RESERVE)):
+        def report(state):
+            if on_fallback is not None:
+                on_fallback(_checked_solution(problem, reduction.expand(state.choice), "feasible", None, clock))
+
+        quick = _quick_answer(core, graph, first, report)
+        if clock.short_of(SEARCH_RESERVE):
+            say("no time left to search: the quick answer")
+            return _checked_solution(problem, reduction.expand(quick.choice), "feasible", None, clock)
     status, core_bound, mp_bound = "feasible", None, None
-    if n == 0:
+    if first is None:
         state = Assignment(core, graph, np.zeros(0, np.int64))
         status = "optimal"
     else:
@@ -167,7 +170,6 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
         if pairs <= FULL_MODEL_MAX_PAIRS:
             # CP-SAT takes over; the first answer only needs to be a good hint.
             iterations = min(iterations, SMALL_CORE_ITERATIONS)
-        first = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * n)
         stop = lambda: clock.left() < MESSAGE_PASSING_RESERVE * time_limit  # noqa: E731
         per_node = int(min(MAX_ITERATIONS, PER_NODE_SHARE * time_limit / (SECONDS_PER_UNIT * units)))
         per_node = per_node if pairs > FULL_MODEL_MAX_PAIRS else 0
@@ -226,6 +228,28 @@ def _checked_solution(problem, assignment, status, bound, clock) -> Solution:
         bound = cost
     return Solution(tuple(assignment), cost, peak, status, None if bound is None else min(bound, cost),
                     clock.elapsed())
+
+
+def _usable(core, graph, state) -> bool:
+    """Within the limit and free of forbidden choices (checked on the core,
+    so that only a usable answer is expanded and evaluated)."""
+    return state.feasible() and core_cost(core, graph, state.choice) < FORBIDDEN_COST
+
+
+def _quick_answer(core, graph, first: FirstAnswer, report) -> Assignment:
+    """An answer before any search, for a caller whose deadline may come
+    first: the least-usage greedy one, and if that is unusable (it ignores
+    edges, so it may pair forbidden strategies: on A it does), the priced
+    elimination that message passing starts from (2 s on A). `report`
+    receives each usable one; returns the last one made."""
+    greedy = Assignment(core, graph, _greedy_choice(core))
+    if _usable(core, graph, greedy):
+        report(greedy)
+        return greedy
+    start = first.run(0, lambda: False)
+    if _usable(core, graph, start):
+        report(start)
+    return start
 
 
 def _greedy_choice(core) -> np.ndarray:
