@@ -123,7 +123,7 @@ def test_no_time_left_gives_the_least_usage_answer_fast():
     said: list = []
     solution = solve_with_progress(problem, time_limit=5, wall_limit=0.01, log=said.append)
     # No search ran: the guard's decision, not a measured duration.
-    assert any("no time left to search: greedy answer" in line for line in said), said
+    assert any("no time left to search: the quick answer" in line for line in said), said
     least_peak = evaluate(problem, [min(range(2), key=lambda s: (u[s], c[s]))
                                     for c, u in zip(problem.costs, problem.usages)])[1]
     assert solution.peak_usage <= least_peak

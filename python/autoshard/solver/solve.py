@@ -151,14 +151,13 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
     graph = CoreGraph(core)
     first = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * n) if n else None
     if first is not None and (on_fallback is not None or clock.short_of(SEARCH_RESERVE)):
-        def report(state):
-            if on_fallback is not None:
-                on_fallback(_checked_solution(problem, reduction.expand(state.choice), "feasible", None, clock))
-
-        quick = _quick_answer(core, graph, first, report)
+        quick = _checked_solution(problem, reduction.expand(_quick_answer(core, graph, first).choice), "feasible",
+                                  None, clock)
+        if on_fallback is not None:
+            on_fallback(quick)
         if clock.short_of(SEARCH_RESERVE):
             say("no time left to search: the quick answer")
-            return _checked_solution(problem, reduction.expand(quick.choice), "feasible", None, clock)
+            return quick
     status, core_bound, mp_bound = "feasible", None, None
     if first is None:
         state = Assignment(core, graph, np.zeros(0, np.int64))
@@ -236,20 +235,17 @@ def _usable(core, graph, state) -> bool:
     return state.feasible() and core_cost(core, graph, state.choice) < FORBIDDEN_COST
 
 
-def _quick_answer(core, graph, first: FirstAnswer, report) -> Assignment:
+def _quick_answer(core, graph, first: FirstAnswer) -> Assignment:
     """An answer before any search, for a caller whose deadline may come
-    first: the least-usage greedy one, and if that is unusable (it ignores
-    edges, so it may pair forbidden strategies: on A it does), the priced
-    elimination that message passing starts from (2 s on A). `report`
-    receives each usable one; returns the last one made."""
+    first: the least-usage greedy one if it is usable; it ignores edges, so
+    it may pair forbidden strategies (on A it does), and then the priced
+    elimination that message passing starts from (2 s on A) if that one is
+    usable; if neither is, the greedy one, whose usage is the least."""
     greedy = Assignment(core, graph, _greedy_choice(core))
     if _usable(core, graph, greedy):
-        report(greedy)
         return greedy
     start = first.run(0, lambda: False)
-    if _usable(core, graph, start):
-        report(start)
-    return start
+    return start if _usable(core, graph, start) else greedy
 
 
 def _greedy_choice(core) -> np.ndarray:
