@@ -18,7 +18,7 @@ import os
 import tempfile
 import zlib
 
-from .problem import Problem, ProblemError, Solution
+from .problem import Problem, ProblemError, Solution, cycle_collector_paused
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -88,7 +88,8 @@ def read_problem(path) -> Problem:
 
     Raises ProblemError for malformed, truncated or inconsistent content and
     OSError when the file cannot be read."""
-    problem = problem_from_json(_load_json(path))
+    with cycle_collector_paused():
+        problem = problem_from_json(_load_json(path))
     if not problem.name:
         object.__setattr__(problem, "name", os.path.basename(str(path)).split(".")[0])
     return problem

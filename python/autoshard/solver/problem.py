@@ -14,6 +14,8 @@ trusts it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,22 @@ FORBIDDEN_COST = 10**15
 
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64_MIN = np.iinfo(np.int64).min
+
+
+@contextlib.contextmanager
+def cycle_collector_paused():
+    """Python's cycle collector off for a while. Reading a large problem
+    makes millions of objects and reducing it hundreds of thousands, none
+    in a cycle; the collector, run again and again as they are made, only
+    looks at them (A: about 0.3 s of the 2.5 s of reading, 0.3 to 0.8 s of
+    the 3 to 4 s of reducing)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class ProblemError(ValueError):

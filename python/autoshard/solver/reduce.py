@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .problem import FORBIDDEN_COST, Problem
+from .problem import FORBIDDEN_COST, Problem, cycle_collector_paused
 
 F = FORBIDDEN_COST
 # Degree-2 folds build a k_u x k_v x k_w tensor; beyond this it is not worth it.
@@ -546,6 +546,11 @@ def _kept_time_points(problem: Problem, g: _Graph, limit: int):
 def reduce(problem: Problem, should_stop=_never) -> Reduction:
     """The reduced core of `problem`; reduces less once should_stop() says
     time is up (the core is then bigger, never wrong)."""
+    with cycle_collector_paused():
+        return _reduce(problem, should_stop)
+
+
+def _reduce(problem: Problem, should_stop) -> Reduction:
     g = _Graph(problem)
     n = problem.num_nodes
     _prune_forbidden(g, should_stop)
