@@ -79,7 +79,8 @@ def phases(path: Path, grid_text: str, budget: int | None, time_limit: float, lo
         lap("graph")
         pp = build_problem(graph, CostModel(Cluster(), grid), budget)
         lap("problem build")
-        fitted = fit_budget(pp, budget, lambda problem: solve_with_progress(problem, time_limit, 2, 0, log=log))
+        fitted = fit_budget(pp, budget, lambda problem: solve_with_progress(problem, time_limit, 2, 0, log=log,
+                                                                                until_stalled=True))
         lap("solve")
         assert fitted.plan is not None, "the budget is infeasible"
         plan, solution = fitted.plan, fitted.solution

@@ -1,8 +1,9 @@
-"""Message passing stops when its best answer has stalled, counted in
-passes, so the answer does not depend on the machine's speed: the same
-assignment with the wall guard far away and with a clock running three
-times fast (a machine three times slower), and the stop is the stall's, not
-the work budget's nor the guard's."""
+"""With until_stalled, message passing stops when its best answer has
+stalled, counted in passes, so the answer does not depend on the machine's
+speed: the same assignment with the wall guard far away and with a clock
+running three times fast (a machine three times slower), and the stop is
+the stall's, not the work budget's nor the guard's. Without it (the
+default) message passing runs its whole budget."""
 
 from __future__ import annotations
 
@@ -41,17 +42,35 @@ def test_stalled_message_passing_gives_one_answer_at_any_speed(monkeypatch):
     monkeypatch.setattr(solve_module, "MAX_ITERATIONS", 4 * solve_module.STALL_MIN_PASSES)
     problem = _problem(3)
     quiet: list = []
-    reference = solve_module.solve_with_progress(problem, time_limit=4, seed=0, wall_limit=1e6, log=quiet.append)
+    reference = solve_module.solve_with_progress(problem, time_limit=4, seed=0, wall_limit=1e6, log=quiet.append,
+                                                 until_stalled=True)
     passes, budget = _passes(quiet)
     assert passes < budget, quiet  # the stall ended it, not the budget
 
     start = time.monotonic()
     monkeypatch.setattr(solve_module, "time", SimpleNamespace(monotonic=lambda: start + 3 * (time.monotonic() - start)))
     slow: list = []
-    slowed = solve_module.solve_with_progress(problem, time_limit=4, seed=0, log=slow.append)
+    slowed = solve_module.solve_with_progress(problem, time_limit=4, seed=0, log=slow.append, until_stalled=True)
     assert _passes(slow) == (passes, budget), slow
     assert slowed.assignment == reference.assignment
     assert (slowed.cost, slowed.peak_usage) == (reference.cost, reference.peak_usage) == evaluate(problem, reference.assignment)
+
+
+def test_message_passing_runs_its_whole_budget_by_default(monkeypatch):
+    """The same problem as above without until_stalled: every pass of the
+    budget is run, and the answer is no worse than the stalled one."""
+    monkeypatch.setattr(solve_module, "FULL_MODEL_MAX_PAIRS", 0)
+    monkeypatch.setattr(solve_module, "MAX_ITERATIONS", 4 * solve_module.STALL_MIN_PASSES)
+    problem = _problem(3)
+    stalled: list = []
+    early = solve_module.solve_with_progress(problem, time_limit=4, seed=0, wall_limit=1e6, log=stalled.append,
+                                             until_stalled=True)
+    whole: list = []
+    full = solve_module.solve_with_progress(problem, time_limit=4, seed=0, wall_limit=1e6, log=whole.append)
+    passes, budget = _passes(whole)
+    assert passes == budget > _passes(stalled)[0], (whole, stalled)
+    assert full.cost <= early.cost
+    assert (full.cost, full.peak_usage) == evaluate(problem, full.assignment)
 
 
 def test_until_stalled_waits_as_long_as_the_search_took():

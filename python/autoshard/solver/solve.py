@@ -4,7 +4,8 @@
 2. TRW-S message passing on a memory-priced relaxation, decoded by
    elimination, repaired to the limit and polished, gives a first assignment
    (lagrangian.py); where memory binds, the run switches to per-node prices.
-   On large cores message passing ends when its best answer has stalled.
+   It runs its whole budget; with `until_stalled` (the MLIR pass, where
+   compile time counts) it ends early once its best answer has stalled.
 3. If the exact CP-SAT model of the whole core is small enough it is solved
    with that assignment as a hint: "optimal" when CP-SAT proves it. If CP-SAT
    proves the usage limit unreachable, the smallest peak is found exactly
@@ -77,12 +78,14 @@ MESSAGE_PASSING_RESERVE = 0.12
 # the answer binds at the end, and only if that buys MIN_PER_NODE_ITERATIONS.
 PROBE_ITERATIONS = 3
 BINDING = 0.98
-# Message passing also ends once its best answer has stalled, after pass
-# max(STALL_MIN_PASSES, twice the pass that found it, STALL_BUDGET_SHARE of
-# its budget) (see _until_stalled). Measured with the budgets alone: A's
-# best jumps from 3.5e10 to 7.3e9 at pass 14 (hence the minimum), M improves
-# by 1e-4 at passes 22 and 30 of 135 (hence the share), and 24 GPT-2 blocks
-# find their best at pass 6 and stop at 16 of 43.
+# With until_stalled, message passing also ends once its best answer has
+# stalled, after pass max(STALL_MIN_PASSES, twice the pass that found it,
+# STALL_BUDGET_SHARE of its budget) (see _until_stalled). Measured with the
+# budgets alone: A's best jumps from 3.5e10 to 7.3e9 at pass 14 (hence the
+# minimum), and 24 GPT-2 blocks find their best at pass 6 and stop at 16 of
+# 43. It is not the default: on M the best sits at 5.2533e10 from pass 6 to
+# 45 and drops to 5.0288e10 (4.3%) at pass 46, so at a 60 s limit (75
+# passes) the stall ended the search at pass 19, after 23 s of the 60.
 STALL_MIN_PASSES = 16
 STALL_BUDGET_SHARE = 0.25
 PER_NODE_SHARE = 0.25
@@ -128,14 +131,18 @@ class _Clock:
         return time.monotonic() - self.start
 
 
-def solve(problem: Problem, time_limit: float = 10.0, threads: int = 2, seed: int = 0) -> Solution:
+def solve(problem: Problem, time_limit: float = 10.0, threads: int = 2, seed: int = 0,
+          until_stalled: bool = False) -> Solution:
     """Minimise the total cost subject to the usage limit; see the module
-    docstring. Deterministic for the same problem, options and seed."""
-    return solve_with_progress(problem, time_limit, threads, seed)
+    docstring. Deterministic for the same problem, options and seed.
+    `until_stalled` ends message passing once its best answer has stalled
+    (sooner, sometimes worse) instead of at the end of its budget."""
+    return solve_with_progress(problem, time_limit, threads, seed, until_stalled=until_stalled)
 
 
 def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int = 2, seed: int = 0,
-                        wall_limit: float | None = None, log=None, on_fallback=None) -> Solution:
+                        wall_limit: float | None = None, log=None, on_fallback=None,
+                        until_stalled: bool = False) -> Solution:
     """`solve`, with the wall-clock guard set apart from the time limit (the
     CLI subtracts the time spent reading) and progress lines sent to `log`.
     `on_fallback(solution)`, if given, receives a quick answer as soon as
@@ -179,11 +186,11 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
             if _binds(core, state):
                 per_node = min(MAX_ITERATIONS, per_node + iterations - first.iterations)
             else:
-                state = _until_stalled(first, iterations - first.iterations, stop)
+                state = _until_stalled(first, iterations - first.iterations, stop, until_stalled)
         say(f"first answer after {first.iterations} of {iterations} message passes: cost {core_cost(core, graph, state.choice):.6g}, "
             f"peak {state.peak()} / limit {core.limit}")
         if per_node >= MIN_PER_NODE_ITERATIONS and _binds(core, state):
-            state = _per_node_phase(core, graph, state, per_node, stop, say)
+            state = _per_node_phase(core, graph, state, per_node, stop, say, until_stalled)
         if on_fallback is not None:
             on_fallback(_checked_solution(problem, reduction.expand(state.choice), "feasible", None, clock))
         mp_bound = certified(first.lower_bound() + core.offset)
@@ -257,12 +264,15 @@ def _greedy_choice(core) -> np.ndarray:
     return np.array([int(np.lexsort((c, u))[0]) for c, u in zip(core.costs, core.usage)], np.int64)
 
 
-def _until_stalled(answer: FirstAnswer, iterations: int, stop):
-    """`answer.run` for at most `iterations` more passes, ending early at
-    pass max(STALL_MIN_PASSES, 2 f, STALL_BUDGET_SHARE * budget) when the
-    best answer was found at pass f: the search has then stalled for as long
-    as it had searched. Counted in passes, so the answer does not depend on
-    the machine's load (the wall-clock guard `stop` stays a safety net)."""
+def _until_stalled(answer: FirstAnswer, iterations: int, stop, stalling: bool = True):
+    """`answer.run` for at most `iterations` more passes, ending early (if
+    `stalling`) at pass max(STALL_MIN_PASSES, 2 f, STALL_BUDGET_SHARE *
+    budget) when the best answer was found at pass f: the search has then
+    stalled for as long as it had searched. Counted in passes, so the answer
+    does not depend on the machine's load (the wall-clock guard `stop` stays
+    a safety net)."""
+    if not stalling:
+        return answer.run(iterations, stop)
     best = answer.run(0, stop)
     end, found = answer.iterations + iterations, answer.iterations
     floor = max(STALL_MIN_PASSES, STALL_BUDGET_SHARE * end)
@@ -282,11 +292,11 @@ def _binds(core, state) -> bool:
     return core.limit is not None and state.feasible() and state.peak() >= BINDING * core.limit
 
 
-def _per_node_phase(core, graph, state, iterations, stop, say):
+def _per_node_phase(core, graph, state, iterations, stop, say, stalling):
     """Where memory binds, message passing with per-node prices
     (lagrangian.py); its answer replaces `state` only if cheaper."""
     second = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * graph.n, per_node=True)
-    other = _until_stalled(second, iterations, stop)
+    other = _until_stalled(second, iterations, stop, stalling)
     cost, other_cost = core_cost(core, graph, state.choice), core_cost(core, graph, other.choice)
     say(f"per-node prices after {second.iterations} of {iterations} passes: cost {other_cost:.6g}")
     return other if other.feasible() and other_cost < cost else state

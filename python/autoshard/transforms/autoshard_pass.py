@@ -88,8 +88,10 @@ class AutoshardPass(Pass):
                 pp = build_problem(graph, model, budget)
                 log(f"problem built: {pp.problem.num_nodes} nodes, {pp.problem.num_edges} edges")
                 _warn_unruled(state, pp.unruled)
+                # until_stalled: a plan's best answer comes early (24 GPT-2
+                # blocks: pass 6 of 43) and compile time counts.
                 fitted = fit_budget(pp, budget, lambda problem: solve_with_progress(
-                    problem, self.time_limit, self.threads, self.seed, log=log))
+                    problem, self.time_limit, self.threads, self.seed, log=log, until_stalled=True))
                 if fitted.plan is None:
                     raise forbidden_everywhere(pp) or AutoshardError(
                         f"memory budget {format_bytes(budget)} per device is infeasible for @{graph.name}: "
