@@ -356,3 +356,18 @@ def test_no_time_to_search_still_avoids_forbidden_pairs():
     assert solution.status == "feasible"
     assert solution.cost < FORBIDDEN_COST and solution.peak_usage <= problem.usage_limit
     assert reports and all(r.cost < FORBIDDEN_COST for r in reports)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_problems(limit="binding"))
+def test_a_few_nodes_with_many_pairs_are_solved_whole(problem):
+    """A core above FULL_MODEL_MAX_PAIRS but of few nodes (G's graph with
+    many strategies) goes to CP-SAT whole after message passing and the
+    bound, not to windows: proven optimal, as brute force says. With the
+    windows (the path before) the status would only be "feasible"."""
+    import importlib
+
+    solve_module = importlib.import_module("autoshard.solver.solve")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solve_module, "FULL_MODEL_MAX_PAIRS", 0)
+        _check_against_brute_force(problem)

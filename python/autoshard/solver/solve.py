@@ -12,7 +12,8 @@
    (minimise P) and then the cheapest assignment with that peak.
 4. Otherwise a certified lower bound comes from the Lagrangian dual of the
    memory limit with per-time prices (dual.py), and windows of the core are
-   re-solved exactly (lns.py).
+   re-solved exactly (lns.py); a core of few nodes with many strategies is
+   then solved whole by CP-SAT instead.
 5. The assignment is expanded to the original problem and checked by the
    independent evaluator, whose cost and peak are the ones reported.
 
@@ -45,6 +46,16 @@ DETERMINISTIC_PER_SECOND = 0.4
 # variables (G, 816 nodes, has about 60,000 and solves to optimality).
 FULL_MODEL_MAX_PAIRS = 250_000
 PARALLEL_MODEL_MIN_PAIRS = 20_000
+# A core of few nodes but more pairs than that (G's graph with many
+# strategies, like the contest's V) also goes to CP-SAT whole, after the
+# certified bound and instead of windows, with WIDE_MODEL_DETERMINISTIC_PER_SECOND
+# of the limit: LNS windows of 100 to 200 nodes stay "unknown" there. Measured on
+# G3 (G's graph, 37 strategies per node; a core of 384 nodes and 506,608
+# pairs) at 300 s: windows ended at 46 s at 208,147; the whole model proves
+# 203,332 optimal in 80 deterministic seconds, 249 s wall.
+WIDE_MODEL_MAX_NODES = 2_000
+WIDE_MODEL_MAX_PAIRS = 1_000_000
+WIDE_MODEL_DETERMINISTIC_PER_SECOND = 0.25
 # Local-search evaluations per node for each first-answer candidate.
 EVALUATIONS_PER_NODE = 40
 # Share of the time limit for message passing on large cores (the rest goes
@@ -104,6 +115,10 @@ MAX_ITERATIONS = 300
 # 3 to 5: a round 2.1 s against an iteration's 0.7 to 2.5 s).
 BOUND_SHARE = 0.10
 BOUND_ROUND_UNITS = 3.0
+# At most as many rounds as message passes: a small core would otherwise get
+# thousands (A, M and S get 5 to 20; G3 at 300 s got 533, 17.6 s, for a bound
+# its whole CP-SAT model then proves anyway).
+MAX_BOUND_ROUNDS = 300
 SMALL_CORE_ITERATIONS = 40
 # Wall-clock guard for huge inputs: the reductions stop once less than
 # REDUCTION_RESERVE of the time is left (building the core, a first answer,
@@ -198,7 +213,7 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
             # CP-SAT will not see the whole core, so its bound is only local:
             # the certified bound comes from the Lagrangian dual (dual.py).
             upper = core_cost(core, graph, state.choice) if state.feasible() else np.inf
-            rounds = int(BOUND_SHARE * time_limit / (SECONDS_PER_UNIT * BOUND_ROUND_UNITS * units))
+            rounds = int(min(MAX_BOUND_ROUNDS, BOUND_SHARE * time_limit / (SECONDS_PER_UNIT * BOUND_ROUND_UNITS * units)))
             lagrangian = lagrangian_bound(core, graph, rounds, upper,
                                           lambda: clock.left() < (LNS_SHARE + 0.02) * time_limit)
             if np.isfinite(lagrangian):
@@ -212,6 +227,9 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
             # (100 random nodes: 3.2 s with two, 0.6 s with one).
             workers = threads if pairs >= PARALLEL_MODEL_MIN_PAIRS else 1
             state, status, core_bound = _solve_full(core, graph, state, budget, clock, workers, seed, say)
+        elif n <= WIDE_MODEL_MAX_NODES and pairs <= WIDE_MODEL_MAX_PAIRS and clock.left() > 1.0:
+            wide = WIDE_MODEL_DETERMINISTIC_PER_SECOND * time_limit
+            state, status, core_bound = _solve_full(core, graph, state, wide, clock, threads, seed, say)
         elif clock.left() > 1.0 and (windows := int(LNS_SHARE * time_limit / LNS_SECONDS_PER_WINDOW)):
             from .lns import large_neighbourhood_search  # CP-SAT: imported when used (0.4 s)
 
