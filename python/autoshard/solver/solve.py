@@ -52,10 +52,14 @@ PARALLEL_MODEL_MIN_PAIRS = 20_000
 # of the limit: LNS windows of 100 to 200 nodes stay "unknown" there. Measured on
 # G3 (G's graph, 37 strategies per node; a core of 384 nodes and 506,608
 # pairs) at 300 s: windows ended at 46 s at 208,147; the whole model proves
-# 203,332 optimal in 80 deterministic seconds, 249 s wall.
+# 197,536 optimal at 280 s of 300 (75 deterministic seconds), with a peak
+# of 8.6 GB resident: the pair cap keeps such a model near 10 GB.
+# Only at limits of a minute or more (the contest's shortest): building such
+# a model alone takes seconds, and the MLIR pass's default limit is 10 s.
 WIDE_MODEL_MAX_NODES = 2_000
-WIDE_MODEL_MAX_PAIRS = 1_000_000
+WIDE_MODEL_MAX_PAIRS = 600_000
 WIDE_MODEL_DETERMINISTIC_PER_SECOND = 0.25
+WIDE_MODEL_MIN_SECONDS = 60.0
 # Local-search evaluations per node for each first-answer candidate.
 EVALUATIONS_PER_NODE = 40
 # Share of the time limit for message passing on large cores (the rest goes
@@ -227,7 +231,8 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
             # (100 random nodes: 3.2 s with two, 0.6 s with one).
             workers = threads if pairs >= PARALLEL_MODEL_MIN_PAIRS else 1
             state, status, core_bound = _solve_full(core, graph, state, budget, clock, workers, seed, say)
-        elif n <= WIDE_MODEL_MAX_NODES and pairs <= WIDE_MODEL_MAX_PAIRS and clock.left() > 1.0:
+        elif (n <= WIDE_MODEL_MAX_NODES and pairs <= WIDE_MODEL_MAX_PAIRS and time_limit >= WIDE_MODEL_MIN_SECONDS
+              and clock.left() > 1.0):
             wide = WIDE_MODEL_DETERMINISTIC_PER_SECOND * time_limit
             state, status, core_bound = _solve_full(core, graph, state, wide, clock, threads, seed, say)
         elif clock.left() > 1.0 and (windows := int(LNS_SHARE * time_limit / LNS_SECONDS_PER_WINDOW)):
