@@ -34,6 +34,7 @@ import numpy as np
 
 from .elimination import CoreGraph, eliminate
 from .local_search import Assignment, core_cost, improve, interval_max, repair
+from .sequential import SequentialDecoder
 from .trws import MessagePassing
 
 # Decode after these iterations, then every DECODE_EVERY.
@@ -99,6 +100,7 @@ class FirstAnswer:
         # The priced costs change only when a decode moves the price or the
         # weights; rebuilding them every pass cost 0.2 s of S's 1.7 s.
         self._priced: list | None = None
+        self._sequential: SequentialDecoder | None = None
 
     def _costs(self):
         if not self.price:
@@ -118,19 +120,29 @@ class FirstAnswer:
         self._priced = None
 
     def _decode(self, costs) -> None:
-        node, mats = self.messages.reparametrised(costs)
+        """Decodes by elimination, which also moves the price or the weights,
+        then sequentially (sequential.py), as one more candidate only."""
+        flat_node, flat_mats = self.messages.reparametrised_flat(costs)
+        node, mats = self.messages.split(flat_node, flat_mats)
         choice, _ = eliminate(self.graph, node, mats)
         state = Assignment(self.core, self.graph, choice)
         over, used = not state.feasible(), state.peak()
         self._reweigh(state.load)
+        self._keep(state)
+        if self._sequential is None:
+            self._sequential = SequentialDecoder(self.graph, self.messages.mat_first)
+        self._keep(Assignment(self.core, self.graph, self._sequential.decode(flat_node, flat_mats)))
+        if self.price and not self.per_node:
+            self.price *= 1.5 if over else _price_down(self.core, used)
+            self._priced = None
+
+    def _keep(self, state: Assignment) -> None:
+        """Repairs and polishes a decoded assignment; keeps it if it is the best."""
         repair(state, self.evaluations)
         improve(state, self.evaluations)
         cost = core_cost(self.core, self.graph, state.choice)
         if _better(state, cost, self.best, self.best_cost):
             self.best, self.best_cost = state, cost
-        if self.price and not self.per_node:
-            self.price *= 1.5 if over else _price_down(self.core, used)
-            self._priced = None
 
     def run(self, iterations: int, should_stop) -> Assignment:
         """`iterations` forward/backward passes (fewer if should_stop())."""

@@ -150,7 +150,7 @@ class MessagePassing:
         """
         if not self._push_layout:
             self._layout_push()
-        node, flat = self._reparametrised_flat(costs)
+        node, flat = self.reparametrised_flat(costs)
         if not len(flat):
             return np.split(node, self.graph.offsets[1:-1]) if self.graph.n else [], 0.0
         # Per edge, as edge by edge: rows minimised over allowed pairs into
@@ -180,12 +180,15 @@ class MessagePassing:
         the messages learnt about the rest of the graph. Computed on the flat
         layouts in the sequential order (each node's capped cost plus its
         incoming messages in edge order; M_e - m_{e->u} - m_{e->v})."""
-        node, flat = self._reparametrised_flat(costs)
+        return self.split(*self.reparametrised_flat(costs))
+
+    def split(self, node, flat):
+        """The flat layouts as per-node cost vectors and per-edge matrices (views)."""
         node_list = np.split(node, self.graph.offsets[1:-1]) if self.graph.n else []
         mats = [flat[a:b].reshape(shape) for a, b, shape in zip(self.mat_first, self.mat_end, self.mat_shapes)]
         return node_list, mats
 
-    def _reparametrised_flat(self, costs):
+    def reparametrised_flat(self, costs):
         """`reparametrised` on the flat layouts: all node costs in one
         array, all matrices (row-major, edge after edge) in another."""
         if len(costs):
