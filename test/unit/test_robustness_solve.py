@@ -127,7 +127,7 @@ def test_no_time_left_gives_the_least_usage_answer_fast():
     least_peak = evaluate(problem, [min(range(2), key=lambda s: (u[s], c[s]))
                                     for c, u in zip(problem.costs, problem.usages)])[1]
     assert solution.peak_usage <= least_peak
-    assert solution.status in ("feasible", "infeasible")
+    assert solution.status in ("feasible", "infeasible", "unknown")
     assert evaluate(problem, solution.assignment) == (solution.cost, solution.peak_usage)
 
 
@@ -167,4 +167,33 @@ def test_greedy_fallback_is_published_before_the_search():
     assert len(published) >= 2
     for answer in published:
         assert evaluate(problem, answer.assignment) == (answer.cost, answer.peak_usage)
-        assert solution.cost <= answer.cost or answer.status == "infeasible"
+        assert solution.cost <= answer.cost or not answer.meets_limit
+
+
+def _two_overlapping(limit):
+    return Problem("two", [[0, 2], [1, 3]], [[0, 0], [0, 0]], [[1, 5], [1, 5]], [[0, 1]],
+                   [[0, 0, 0, 0]], usage_limit=limit)
+
+
+@pytest.mark.parametrize("limit, searched, status", [
+    (4, "feasible", "unknown"),       # (0, 0) peaks at 2: possible, only not found
+    (4, "infeasible", "infeasible"),  # the exact search proved it
+    (1, "feasible", "infeasible"),    # every assignment peaks at 2 or more
+])
+def test_infeasible_only_where_proven(limit, searched, status):
+    """An answer over the limit is "infeasible" only with a proof (the exact
+    search's, or least usages already over the limit), else "unknown"; the
+    command line then does not call the budget infeasible."""
+    import importlib
+
+    from autoshard.tools.solve import _report
+
+    solve_module = importlib.import_module("autoshard.solver.solve")
+    problem = _two_overlapping(limit)
+    solution = solve_module._checked_solution(problem, (1, 1), searched, None, solve_module._Clock(10))
+    assert (solution.status, solution.peak_usage, solution.meets_limit) == (status, 10, False)
+    report = _report(solution, limit)
+    assert f"status: {status} (" in report
+    assert ("none is proven impossible" in report) == (status == "unknown")
+    assert "lowest peak found, 10" in report
+    assert solve_module.solve(problem).status == ("infeasible" if limit == 1 else "optimal")

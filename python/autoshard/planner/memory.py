@@ -303,11 +303,11 @@ def fit_budget(pp, budget: int | None, solve) -> Fitted:
             plan = decode(pp, solution)
             # (an infeasible answer is the lowest-peak assignment found)
             peak = plan_memory(pp.graph, plan, pp.model).peak
-        if solution.status != "infeasible" and (budget is None or peak <= budget):
+        if solution.meets_limit and (budget is None or peak <= budget):
             return Fitted(solution, plan, peak, r)
         if fitted is None or peak < fitted.peak:
             fitted = Fitted(solution, None, peak, r)
-        if solution.status == "infeasible":
+        if not solution.meets_limit:  # a lower limit cannot be met either
             return fitted
         assert limit is not None and budget is not None  # over a budget
         limit = min(limit, solution.peak_usage) - (peak - budget)

@@ -256,8 +256,10 @@ class Solution:
     """A strategy per node, what it costs, and how sure the solver is.
 
     status: "optimal" (cost proven minimal, limit met), "feasible" (limit met,
-    not proven), or "infeasible" (no assignment meeting the limit was found;
-    the assignment is then the lowest-peak one found)."""
+    not proven), "infeasible" (proven: no assignment free of forbidden
+    choices meets the limit) or "unknown" (none was found, and none is
+    proven impossible). In the last two the assignment is the lowest-peak
+    one found, and it may make forbidden choices."""
 
     assignment: tuple
     cost: int
@@ -265,3 +267,8 @@ class Solution:
     status: str
     bound: int | None
     seconds: float
+
+    @property
+    def meets_limit(self) -> bool:
+        """Within the usage limit and free of forbidden choices."""
+        return self.status in ("optimal", "feasible")

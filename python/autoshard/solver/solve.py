@@ -248,15 +248,31 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
 
 def _checked_solution(problem, assignment, status, bound, clock) -> Solution:
     """The Solution for `assignment`, cost and peak from the independent
-    evaluator; "infeasible" whatever the search believed if it is."""
+    evaluator. If that is over the limit or makes a forbidden choice, the
+    status is "infeasible" only where that is proven: by the exact search
+    ("infeasible"; or "optimal" on a core the exact reductions emptied), or
+    because the least usage of every node already breaks the limit; else
+    "unknown" (a large core's search found nothing, which proves nothing)."""
     cost, peak = evaluate(problem, assignment)
     feasible = (problem.usage_limit is None or peak <= problem.usage_limit) and cost < FORBIDDEN_COST
     if not feasible:
-        status = "infeasible"
+        proven = status in ("optimal", "infeasible") or _least_peak_breaks_limit(problem)
+        status = "infeasible" if proven else "unknown"
     if status == "optimal":
         bound = cost
     return Solution(tuple(assignment), cost, peak, status, None if bound is None else min(bound, cost),
                     clock.elapsed())
+
+
+def _least_peak_breaks_limit(problem) -> bool:
+    """Every node at its least usage is already over the limit somewhere
+    (that peak is below every assignment's)."""
+    if problem.usage_limit is None:
+        return False
+    ks = problem.num_strategies
+    first = np.cumsum(ks) - ks
+    by_usage = np.lexsort((problem.flat_usages, np.repeat(np.arange(len(ks)), ks)))
+    return evaluate(problem, by_usage[first] - first)[1] > problem.usage_limit
 
 
 def _usable(core, graph, state) -> bool:

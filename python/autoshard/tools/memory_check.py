@@ -52,7 +52,7 @@ def _plan(module_text: str, source: str, grid: str, budget: int | None, time_lim
         try:
             state = run_pipeline(module, f"autoshard{{{opts}}},autoshard-partition")
         except AutoshardError as err:
-            if "infeasible" in err.message:
+            if "infeasible" in err.message or "was not met" in err.message:
                 return None
             raise
     return state, module, ctx

@@ -24,7 +24,7 @@ import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 
-from autoshard.solver import ProblemError, read_problem, write_solution  # noqa: E402
+from autoshard.solver import FORBIDDEN_COST, ProblemError, read_problem, write_solution  # noqa: E402
 from autoshard.solver.iopddl_json import ProblemFileError  # noqa: E402
 from autoshard.solver.solve import solve_with_progress  # noqa: E402
 
@@ -104,13 +104,26 @@ def _report(solution, limit) -> str:
     if solution.status == "feasible" and solution.bound is not None:
         gap = (solution.cost - solution.bound) / max(abs(solution.cost), 1)
         lines.append(f"status: feasible (lower bound {solution.bound}, gap {100 * gap:.2f}%)")
-    elif solution.status == "infeasible" and limit is not None and solution.peak_usage > limit:
-        lines.append(f"status: infeasible (memory budget {limit} is infeasible; the smallest peak reached is "
-                     f"{solution.peak_usage})")
+    elif solution.status in ("infeasible", "unknown"):
+        found = _not_met(solution, limit)
+        if solution.status == "infeasible":
+            lines.append(f"status: infeasible (proven: no assignment free of forbidden choices is within the "
+                         f"limit; the answer is the {found})")
+        else:
+            lines.append(f"status: unknown (no assignment free of forbidden choices within the limit was found, "
+                         f"and none is proven impossible; the answer is the {found})")
     else:
         lines.append(f"status: {solution.status}")
     lines.append(f"seconds: {solution.seconds:.2f}")
     return "\n".join(lines)
+
+
+def _not_met(solution, limit) -> str:
+    """What the answer of a search that met no limit is."""
+    forbidden = solution.cost >= FORBIDDEN_COST
+    if limit is not None and solution.peak_usage > limit:
+        return f"lowest peak found, {solution.peak_usage}" + (", and it makes forbidden choices" if forbidden else "")
+    return "one found, within the limit but making forbidden choices"
 
 
 class _OutOfTime(BaseException):
@@ -189,7 +202,7 @@ def _run(argv) -> int:
             except _OutOfTime:
                 # Only an answer within the limit and free of forbidden
                 # choices stands in for the search's; otherwise the error.
-                usable = [answer for answer in fallback if answer.status != "infeasible"]
+                usable = [answer for answer in fallback if answer.meets_limit]
                 if not usable:
                     raise
                 print("time limit reached during the search: the best answer found before it", file=sys.stderr)

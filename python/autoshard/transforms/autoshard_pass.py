@@ -93,8 +93,11 @@ class AutoshardPass(Pass):
                 fitted = fit_budget(pp, budget, lambda problem: solve_with_progress(
                     problem, self.time_limit, self.threads, self.seed, log=log, until_stalled=True))
                 if fitted.plan is None:
+                    # "infeasible" only where the solver proved it (solver/problem.py, Solution).
+                    verdict = ("is infeasible" if fitted.solution.status == "infeasible"
+                               else "was not met (nor proven impossible)")
                     raise forbidden_everywhere(pp) or AutoshardError(
-                        f"memory budget {format_bytes(budget)} per device is infeasible for @{graph.name}: "
+                        f"memory budget {format_bytes(budget)} per device {verdict} for @{graph.name}: "
                         f"the smallest peak the solver reached is {format_bytes(fitted.peak)}",
                         func_op.location,
                     )
