@@ -197,3 +197,32 @@ def test_infeasible_only_where_proven(limit, searched, status):
     assert ("none is proven impossible" in report) == (status == "unknown")
     assert "lowest peak found, 10" in report
     assert solve_module.solve(problem).status == ("infeasible" if limit == 1 else "optimal")
+
+
+def test_a_phase_stops_while_its_longest_step_still_fits():
+    """The wall guard of a phase stops once what is left would not hold its
+    longest step so far on top of the reserve: a step cannot be cut
+    halfway. (The clock here is a stand-in whose time left is set.)"""
+    import importlib
+    import time
+
+    solve_module = importlib.import_module("autoshard.solver.solve")
+
+    class Left:
+        seconds = 10.0
+
+        def left(self):
+            return self.seconds
+
+    clock = Left()
+    guard = solve_module._Guard(clock, reserve=1.0)
+    assert not guard()
+    time.sleep(0.2)  # one step of at least 0.2 s
+    clock.seconds = 1.1  # over the reserve, but not by a step
+    assert guard() and guard.longest >= 0.2
+    guard.fresh()  # a new phase: what lies between phases is no step
+    clock.seconds = 1.5
+    time.sleep(0.3)
+    assert not guard() and guard.longest < 0.3
+    first = solve_module._Guard(clock, reserve=1.0, first_step=0.6)
+    assert first()  # the first step is known to take 0.6 s: 1.5 < 1.0 + 0.6

@@ -120,7 +120,10 @@ def lagrangian_bound(core, graph, iterations: int, upper: float, should_stop) ->
     is a cost known within the limit (inf if none). The messages are their
     own run, capped at twice `upper` (trws.py), because messages made for
     the search's prices are useless for a bound (G: -1.4e7 against
-    217,039)."""
+    217,039). `should_stop()` is asked before the messages are built and
+    before each round."""
+    if should_stop():
+        return -np.inf
     base = [c.astype(np.float64) for c in core.costs]
     known = upper - core.offset
     messages = MessagePassing(graph, 2 * known + 1 if 0 <= known < np.inf else float(FORBIDDEN_COST))

@@ -150,6 +150,32 @@ class _Clock:
         return time.monotonic() - self.start
 
 
+class _Guard:
+    """A phase's wall-clock stop, asked once before each of its steps (a
+    message pass with its decode, a bound round): stop once fewer seconds
+    are left than `reserve` plus the longest step seen so far, since a
+    step cannot be cut halfway (a pass of two copies of M with its decode
+    took 7 s on a slow machine, and the run overran its limit). A step is
+    the time from one question to the next; `fresh()` starts a new phase,
+    whose first step counts as `first_step` seconds."""
+
+    def __init__(self, clock: _Clock, reserve: float, first_step: float = 0.0):
+        self.clock, self.reserve = clock, reserve
+        self.longest = first_step
+        self._asked: float | None = None
+
+    def fresh(self, first_step: float = 0.0) -> None:
+        self._asked = None
+        self.longest = max(self.longest, first_step)
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if self._asked is not None:
+            self.longest = max(self.longest, now - self._asked)
+        self._asked = now
+        return self.clock.left() < self.reserve + self.longest
+
+
 def solve(problem: Problem, time_limit: float = 10.0, threads: int = 2, seed: int = 0,
           until_stalled: bool = False) -> Solution:
     """Minimise the total cost subject to the usage limit; see the module
@@ -195,7 +221,7 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
         if pairs <= FULL_MODEL_MAX_PAIRS:
             # CP-SAT takes over; the first answer only needs to be a good hint.
             iterations = min(iterations, SMALL_CORE_ITERATIONS)
-        stop = lambda: clock.left() < MESSAGE_PASSING_RESERVE * time_limit  # noqa: E731
+        stop = _Guard(clock, MESSAGE_PASSING_RESERVE * time_limit)
         per_node = int(min(MAX_ITERATIONS, PER_NODE_SHARE * time_limit / (SECONDS_PER_UNIT * units)))
         per_node = per_node if pairs > FULL_MODEL_MAX_PAIRS else 0
         if not per_node:  # a hint for CP-SAT, or a tiny limit: the whole (small) budget
@@ -218,13 +244,17 @@ def solve_with_progress(problem: Problem, time_limit: float = 10.0, threads: int
             # the certified bound comes from the Lagrangian dual (dual.py).
             upper = core_cost(core, graph, state.choice) if state.feasible() else np.inf
             rounds = int(min(MAX_BOUND_ROUNDS, BOUND_SHARE * time_limit / (SECONDS_PER_UNIT * BOUND_ROUND_UNITS * units)))
+            # Its first step builds the messages and runs a round: about
+            # BOUND_ROUND_UNITS + 1 of the longest message pass.
             lagrangian = lagrangian_bound(core, graph, rounds, upper,
-                                          lambda: clock.left() < (LNS_SHARE + 0.02) * time_limit)
+                                          _Guard(clock, (LNS_SHARE + 0.02) * time_limit,
+                                                 (BOUND_ROUND_UNITS + 1) * stop.longest))
             if np.isfinite(lagrangian):
                 mp_bound = max(mp_bound, certified(lagrangian))
             say(f"lagrangian bound after up to {rounds} rounds: {mp_bound}")
             if on_fallback is not None:
-                on_fallback(_checked_solution(problem, reduction.expand(state.choice), "feasible", mp_bound, clock))
+                on_fallback(_checked_solution(problem, reduction.expand(state.choice), "feasible",
+                                              max(mp_bound, _simple_bound(core)), clock))
         budget = DETERMINISTIC_PER_SECOND * time_limit
         if pairs <= FULL_MODEL_MAX_PAIRS:
             # Interleaved workers cost more than they bring on small models
@@ -335,6 +365,7 @@ def _per_node_phase(core, graph, state, iterations, stop, say, stalling):
     """Where memory binds, message passing with per-node prices
     (lagrangian.py); its answer replaces `state` only if cheaper."""
     second = FirstAnswer(core, graph, EVALUATIONS_PER_NODE * graph.n, per_node=True)
+    stop.fresh()  # building `second` is not a pass
     other = _until_stalled(second, iterations, stop, stalling)
     cost, other_cost = core_cost(core, graph, state.choice), core_cost(core, graph, other.choice)
     say(f"per-node prices after {second.iterations} of {iterations} passes: cost {other_cost:.6g}")
