@@ -126,7 +126,7 @@ def lagrangian_bound(core, graph, iterations: int, upper: float, should_stop) ->
         return -np.inf
     base = [c.astype(np.float64) for c in core.costs]
     known = upper - core.offset
-    messages = MessagePassing(graph, 2 * known + 1 if 0 <= known < np.inf else float(FORBIDDEN_COST))
+    messages = MessagePassing.of(graph, 2 * known + 1 if 0 <= known < np.inf else float(FORBIDDEN_COST))
     mu = np.zeros(len(core.baseline))
     best = -np.inf
     for _ in range(iterations):

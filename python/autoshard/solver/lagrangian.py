@@ -30,6 +30,8 @@ typical spread of its usages.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .elimination import CoreGraph, eliminate
@@ -91,7 +93,6 @@ class FirstAnswer:
         self.evaluations = evaluations
         self.base = [c.astype(np.float64) for c in core.costs]
         self.price = _initial_price(core) if core.limit is not None else 0.0
-        self.messages = MessagePassing(graph)
         self.best: Assignment | None = None
         self.best_cost: float = np.inf
         self.iterations = 0
@@ -101,6 +102,13 @@ class FirstAnswer:
         # weights; rebuilding them every pass cost 0.2 s of S's 1.7 s.
         self._priced: list | None = None
         self._sequential: SequentialDecoder | None = None
+
+    @functools.cached_property
+    def messages(self) -> MessagePassing:
+        """Built on the first pass, not before: the answer before any pass
+        (`run(0)`, the caller's quick answer) should not wait for it (on A
+        it takes about 1.5 s, far more on a loaded machine)."""
+        return MessagePassing.of(self.graph)
 
     def _costs(self):
         if not self.price:
@@ -153,6 +161,8 @@ class FirstAnswer:
             repair(state, self.evaluations)
             improve(state, self.evaluations)
             self.best, self.best_cost = state, core_cost(self.core, self.graph, state.choice)
+        if iterations:
+            self.messages  # built before the first should_stop(), which times the passes after it
         for _ in range(iterations):
             if should_stop():
                 break

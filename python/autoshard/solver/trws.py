@@ -19,6 +19,9 @@ elimination, lagrangian.py.)
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import numpy as np
 
 from .problem import FORBIDDEN_COST
@@ -56,8 +59,10 @@ class MessagePassing:
         starts = (np.cumsum(sizes.ravel()) - sizes.ravel()).reshape(-1, 2)
         self.cost_start = int(sizes.sum())
         self.work = np.zeros(self.cost_start + int(graph.offsets[-1]))
-        self.messages = [[self.work[a:a + ka], self.work[b:b + kb]]
-                         for (a, b), (ka, kb) in zip(starts.tolist(), sizes.tolist())]
+        self._starts_sizes = (starts, sizes)
+        # The push layout (`_layout_push`), built on first use and shared
+        # with every copy made by `restarted`.
+        self._shared: dict = {}
         # The incidences (node, edge, slot of the message into the node,
         # neighbour), ordered by node and then edge: a node's messages are
         # summed in edge order.
@@ -71,6 +76,41 @@ class MessagePassing:
         self._layout_reparametrisation(incidence, starts, sizes)
         self.levels = {forward: _levels(graph, incidence, gamma, forward, self.mats, self.cost_start)
                        for forward in (True, False)}
+
+    @classmethod
+    def of(cls, graph, cap: float = float(FORBIDDEN_COST)) -> "MessagePassing":
+        """Messages over `graph`, all zero, with the layouts built once per
+        graph and shared: building them took 5 s on A on a slow machine,
+        and a solve needs up to three runs (single price, per-node prices,
+        the bound's) on the same graph."""
+        template = graph.message_layouts
+        if template is None:
+            template = graph.message_layouts = cls(graph)
+        return template.restarted(cap) if cap <= template.cap else cls(graph, cap)
+
+    def restarted(self, cap: float) -> "MessagePassing":
+        """A copy with zero messages and every cost above `cap` (at most
+        this one's cap) lowered to it: the same numbers as building anew."""
+        if cap > self.cap:
+            raise ValueError(f"cap {cap} is above the layouts' cap {self.cap}")
+        other = copy.copy(self)
+        other.work = np.zeros_like(self.work)
+        other.__dict__.pop("messages", None)
+        if cap < self.cap:
+            other.cap = cap
+            other.mats = [np.minimum(m, cap) for m in self.mats]
+            other.flat_mats = np.minimum(self.flat_mats, cap)
+            other.levels = {forward: [level.capped(cap) for level in levels]
+                            for forward, levels in self.levels.items()}
+        return other
+
+    @functools.cached_property
+    def messages(self) -> list:
+        """Per edge, its messages into its first and second node (views of
+        the buffer)."""
+        starts, sizes = self._starts_sizes
+        return [[self.work[a:a + ka], self.work[b:b + kb]]
+                for (a, b), (ka, kb) in zip(starts.tolist(), sizes.tolist())]
 
     def _layout_reparametrisation(self, incidence: "_Incidence", starts, sizes) -> None:
         """Gathers for `reparametrised`: every node's bins summed as a level's
@@ -95,7 +135,6 @@ class MessagePassing:
         self.row_gather = np.repeat(_ranges(starts[:, 0], rows_per_edge), self.row_lengths)
         self.column_gather = _ranges(np.repeat(starts[:, 1], rows_per_edge), self.row_lengths)
         self._sizes, self._starts, self._into_rows = sizes, starts, (incidence.into[rows], row_k)
-        self._push_layout = False
 
     def _layout_push(self) -> None:
         """For `pushed`, built on its first call: allowed pairs, rows (runs of
@@ -103,6 +142,9 @@ class MessagePassing:
         k_u cells) of every edge; row minima land where the edge's message
         into u is kept in the buffer, column minima where its message into v
         is, and are added to the node costs in edge order as the messages are."""
+        if self._shared:
+            self.__dict__.update(self._shared)
+            return
         sizes, starts = self._sizes, self._starts
         rows_per_edge = sizes[:, 0] if len(sizes) else np.zeros(0, np.int64)
         columns_per_edge = sizes[:, 1] if len(sizes) else np.zeros(0, np.int64)
@@ -122,7 +164,9 @@ class MessagePassing:
         total = int(self.graph.offsets[-1])
         into, row_k = self._into_rows
         self.push_gather = np.concatenate([np.arange(total), total + _ranges(into, row_k)])
-        self._push_layout = True
+        self._shared.update({name: getattr(self, name) for name in (
+            "allowed", "any_allowed", "column_lengths", "column_starts", "transpose", "row_targets",
+            "column_targets", "push_gather")})
 
     def sweep(self, costs, forward: bool) -> None:
         """One pass over the nodes, forward (program order) or backward."""
@@ -148,7 +192,7 @@ class MessagePassing:
         entries (the bound on A was the trivial one).
 
         """
-        if not self._push_layout:
+        if "push_gather" not in self.__dict__:
             self._layout_push()
         node, flat = self.reparametrised_flat(costs)
         if not len(flat):
@@ -299,6 +343,12 @@ class _Level:
         # Each message's M_e oriented (k_i, k_j), transposed and flattened.
         self.mat = np.concatenate([(mats[e].T if slot == 0 else mats[e]).ravel()
                                    for e, slot in zip(incidence.edge[out].tolist(), incidence.slot[out].tolist())])
+
+    def capped(self, cap: float) -> "_Level":
+        """This level with its matrices' entries above `cap` lowered to it."""
+        other = copy.copy(self)
+        other.mat = np.minimum(self.mat, cap)
+        return other
 
     def send(self, work: np.ndarray) -> None:
         theta = np.bincount(self.bins, weights=work[self.theta_gather], minlength=self.size)
