@@ -123,24 +123,3 @@ def test_profile_matches_the_checker():
             assert state.peak() <= problem.usage_limit
     assert np.all(core.hi >= core.lo)
 
-
-@pytest.mark.parametrize("case", range(10))
-def test_message_passing_copies_give_the_numbers_of_a_fresh_build(case):
-    """MessagePassing.of builds the layouts once per graph and copies them
-    with zero messages and a cap at most the layouts': every sweep, bound
-    and reparametrisation is the one of a message passing built anew."""
-    rng = random.Random(300 + case)
-    problem = _random_problem(rng, rng.randint(3, 8), tree=False, limit=False)
-    core = reduce(problem).core
-    costs = [c.astype(float) for c in core.costs]
-    cap = float(rng.choice([FORBIDDEN_COST, 60, 25]))
-    shared = CoreGraph(core)
-    MessagePassing.of(shared).sweep(costs, True)  # the layouts, and a run that must not leak
-    for fresh, copied in ((MessagePassing(CoreGraph(core), cap), MessagePassing.of(shared, cap)) for _ in range(2)):
-        for _ in range(3):
-            for passing in (fresh, copied):
-                passing.sweep(costs, True)
-                passing.sweep(costs, False)
-        assert fresh.work.tolist() == copied.work.tolist()
-        assert fresh.lower_bound(costs) == copied.lower_bound(costs)
-        assert fresh.reparametrised_flat(costs)[1].tolist() == copied.reparametrised_flat(costs)[1].tolist()

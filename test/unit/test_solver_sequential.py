@@ -1,4 +1,5 @@
-"""Sequential decoding of the reparametrised costs (solver/sequential.py)."""
+"""Sequential decoding of the reparametrised costs (solver/sequential.py),
+and the message passing layouts it reads (solver/trws.py)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,26 @@ def test_each_decode_also_keeps_the_sequential_answer(monkeypatch):
     dearest = np.array([int(np.argmax(c)) for c in core.costs])
     assert core_cost(core, graph, answer.best.choice) <= core_cost(core, graph, sequential)
     assert core_cost(core, graph, answer.best.choice) < core_cost(core, graph, dearest)
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_message_passing_copies_give_the_numbers_of_a_fresh_build(case):
+    """MessagePassing.of builds the layouts once per graph and copies them
+    with zero messages and a cap at most the layouts': every sweep, bound
+    and reparametrisation is the one of a message passing built anew."""
+    rng = np.random.default_rng(300 + case)
+    n = int(rng.integers(3, 30))
+    core = _core(rng, n, int(rng.integers(2, 2 * n)))
+    costs = [c + rng.random(len(c)) for c in core.costs]
+    cap = float(rng.choice([1e15, 120.0, 40.0]))
+    shared = CoreGraph(core)
+    MessagePassing.of(shared).sweep(costs, True)  # the layouts, and a run that must not leak
+    for _ in range(2):
+        fresh, copied = MessagePassing(CoreGraph(core), cap), MessagePassing.of(shared, cap)
+        for _ in range(3):
+            for passing in (fresh, copied):
+                passing.sweep(costs, True)
+                passing.sweep(costs, False)
+        assert fresh.work.tolist() == copied.work.tolist()
+        assert fresh.lower_bound(costs) == copied.lower_bound(costs)
+        assert fresh.reparametrised_flat(costs)[1].tolist() == copied.reparametrised_flat(costs)[1].tolist()
