@@ -106,3 +106,38 @@ def test_message_passing_copies_give_the_numbers_of_a_fresh_build(case):
         assert fresh.work.tolist() == copied.work.tolist()
         assert fresh.lower_bound(costs) == copied.lower_bound(costs)
         assert fresh.reparametrised_flat(costs)[1].tolist() == copied.reparametrised_flat(costs)[1].tolist()
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_recorded_elimination_decodes_as_elimination_does(case):
+    """The elimination replayed level by level (compiled_elimination.py)
+    chooses what `eliminate` chooses, greedy steps included (no ties: the
+    costs are not integers), on reparametrised costs as the decode uses."""
+    from autoshard.solver.compiled_elimination import compiled
+    from autoshard.solver.elimination import eliminate
+
+    rng = np.random.default_rng(500 + case)
+    n = int(rng.integers(1, 45))
+    core = _core(rng, n, min(int(rng.integers(0, 3 * n)), n * (n - 1) // 2))
+    graph = CoreGraph(core)
+    passing = MessagePassing(graph)
+    costs = [c + rng.random(len(c)) for c in core.costs]
+    for _ in range(int(rng.integers(0, 3))):
+        passing.sweep(costs, True)
+        passing.sweep(costs, False)
+    flat_node, flat_mats = passing.reparametrised_flat(costs)
+    expected, greedy_steps = eliminate(graph, *passing.split(flat_node, flat_mats))
+    replay = compiled(graph, passing.mat_first)
+    assert replay is not None and replay.greedy_steps == greedy_steps
+    for _ in range(2):  # the buffers are reused from decode to decode
+        assert replay.decode(flat_node, flat_mats).tolist() == expected.tolist()
+
+
+def test_the_command_line_asks_numpy_for_no_huge_pages():
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    from autoshard.tools.solve import _without_huge_pages
+
+    previous = _set_madvise_hugepage(True)
+    _without_huge_pages()
+    assert _set_madvise_hugepage(previous) is False

@@ -43,8 +43,10 @@ class CoreGraph:
         self.owner = np.repeat(np.arange(self.n, dtype=np.int64), self.k)
         self.flat_usage = np.concatenate(core.usage).astype(np.int64) if self.n else np.zeros(0, np.int64)
         self._layout_local_costs(core)
-        # Message passing's layouts, built on first use (trws.MessagePassing.of).
+        # Message passing's layouts and the recorded elimination, built on
+        # first use (trws.MessagePassing.of, compiled_elimination.compiled).
         self.message_layouts = None
+        self.compiled_elimination = None
 
     def _layout_local_costs(self, core) -> None:
         """Gathers for `all_local_costs`: the edge ends ordered so that each

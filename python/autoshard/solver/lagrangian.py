@@ -34,6 +34,7 @@ import functools
 
 import numpy as np
 
+from .compiled_elimination import compiled
 from .elimination import CoreGraph, eliminate
 from .local_search import Assignment, core_cost, improve, interval_max, repair
 from .sequential import SequentialDecoder
@@ -131,8 +132,11 @@ class FirstAnswer:
         """Decodes by elimination, which also moves the price or the weights,
         then sequentially (sequential.py), as one more candidate only."""
         flat_node, flat_mats = self.messages.reparametrised_flat(costs)
-        node, mats = self.messages.split(flat_node, flat_mats)
-        choice, _ = eliminate(self.graph, node, mats)
+        replay = compiled(self.graph, self.messages.mat_first)
+        if replay is not None:
+            choice = replay.decode(flat_node, flat_mats)
+        else:
+            choice, _ = eliminate(self.graph, *self.messages.split(flat_node, flat_mats))
         state = Assignment(self.core, self.graph, choice)
         over, used = not state.feasible(), state.peak()
         self._reweigh(state.load)
