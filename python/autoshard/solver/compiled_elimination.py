@@ -32,8 +32,12 @@ from .elimination import _MAX_TENSOR
 
 # Degree-2 folds read k_u * k_v * k_w cells each, and their indices are kept
 # (three int32 per cell): above this many cells in all, `compiled` declines
-# and the caller eliminates step by step (A: 12.4 million, about 150 MB).
-MAX_FOLD_CELLS = 40_000_000
+# and the caller eliminates step by step. Building the indices costs about
+# as much as 5 to 20 step-by-step decodes: M (9.0 million cells) 0.8 s,
+# A (12.4 million) 1.6 s, S (13.5 million) 3.9 s; two copies of M (18.0
+# million) took 4.6 to 10 s on a slow machine, where its 60 s limit leaves
+# about 10 decodes, so it stays step by step.
+MAX_FOLD_CELLS = 15_000_000
 
 
 def compiled(graph, mat_first: np.ndarray) -> "CompiledElimination | None":
@@ -255,18 +259,7 @@ class _Forward:
         fold2 = [(st[1], st[2], st[3]) + st[4] + st[5] + (st[6] if st[6] else (-1, 0, 0)) + (st[7][0],)
                  for st in steps if st[0] == "fold2"]
         if fold2:
-            # Cells (step, a, b, s), min over s into the new M_uw[a, b].
-            v, u, w, b1, s1v, s1u, b2, s2v, s2w, ob, oa, obb, bn = _columns(fold2, 13)
-            kv, ku, kw = k[v], k[u], k[w]
-            owner, within, first = _expand(kv * ku * kw)
-            s, ab = within % kv[owner], within // kv[owner]
-            a, b = ab // kw[owner], ab % kw[owner]
-            out_owner, out, _ = _expand(ku * kw)
-            a_out, b_out = out // kw[out_owner], out % kw[out_owner]
-            old = np.where(ob[out_owner] >= 0, ob[out_owner] + a_out * oa[out_owner] + b_out * obb[out_owner], zero)
-            self.f2 = _index(b1[owner] + s * s1v[owner] + a * s1u[owner], offsets[v][owner] + s,
-                             b2[owner] + s * s2v[owner] + b * s2w[owner],
-                             first[out_owner] + kv[out_owner] * out, old, bn[out_owner] + out)
+            self.f2 = _fold2_indices(_columns(fold2, 13), k, offsets, zero)
         greedy = [st for st in steps if st[0] == "greedy"]
         self.g_nodes = np.array([st[1] for st in greedy], dtype=np.int64)
         kg = k[self.g_nodes]
@@ -350,6 +343,44 @@ class _Backward:
         at_min = np.flatnonzero(score == smallest[self.owner])
         owners = self.owner[at_min]
         choice[self.nodes] = at_min[np.r_[True, owners[1:] != owners[:-1]]] - self.first
+
+
+# Steps per chunk while building the degree-2 folds' indices: the
+# temporaries of a whole level (18 million cells on two copies of M) took
+# seconds to allocate on this machine.
+_FOLD2_CHUNK_CELLS = 1 << 20
+
+
+def _fold2_indices(columns, k, offsets, zero):
+    """Cells (step, a, b, s), min over s into the new M_uw[a, b]: the
+    gathers of M_uv[a, s], c_v[s] and M_vw[s, b], the runs of k_v cells,
+    the old M_uw[a, b] (or the zero cell) and the new matrix's cells."""
+    cells = k[columns[0]] * k[columns[1]] * k[columns[2]]
+    parts: list[list[np.ndarray]] = [[] for _ in range(6)]
+    done_cells = 0
+    start = 0
+    bounds = np.searchsorted(np.cumsum(cells), np.arange(1, 1 + int(cells.sum()) // _FOLD2_CHUNK_CELLS + 1)
+                             * _FOLD2_CHUNK_CELLS, side="right")
+    for stop in [int(x) for x in bounds] + [len(cells)]:
+        stop = max(stop, start + 1) if start < len(cells) else start
+        if stop <= start:
+            continue
+        v, u, w, b1, s1v, s1u, b2, s2v, s2w, ob, oa, obb, bn = (c[start:stop] for c in columns)
+        kv, ku, kw = k[v], k[u], k[w]
+        owner, within, first = _expand(kv * ku * kw)
+        s, ab = within % kv[owner], within // kv[owner]
+        a, b = ab // kw[owner], ab % kw[owner]
+        out_owner, out, _ = _expand(ku * kw)
+        a_out, b_out = out // kw[out_owner], out % kw[out_owner]
+        old = np.where(ob[out_owner] >= 0, ob[out_owner] + a_out * oa[out_owner] + b_out * obb[out_owner], zero)
+        chunk = _index(b1[owner] + s * s1v[owner] + a * s1u[owner], offsets[v][owner] + s,
+                       b2[owner] + s * s2v[owner] + b * s2w[owner],
+                       done_cells + first[out_owner] + kv[out_owner] * out, old, bn[out_owner] + out)
+        for part, column in zip(parts, chunk):
+            part.append(column)
+        done_cells += int((kv * ku * kw).sum())
+        start = stop
+    return tuple(np.concatenate(part) for part in parts)
 
 
 def _index(*columns):
