@@ -130,6 +130,9 @@ SMALL_CORE_ITERATIONS = 40
 # SEARCH_RESERVE left after them there is no search, only a greedy answer.
 REDUCTION_RESERVE = 0.5
 SEARCH_RESERVE = 0.3
+# The wall guards of phases keep room for the longest of their last this
+# many steps (a decode comes every DECODE_EVERY passes).
+GUARD_WINDOW = 8
 
 
 class _Clock:
@@ -153,25 +156,32 @@ class _Clock:
 class _Guard:
     """A phase's wall-clock stop, asked once before each of its steps (a
     message pass with its decode, a bound round): stop once fewer seconds
-    are left than `reserve` plus the longest step seen so far, since a
-    step cannot be cut halfway (a pass of two copies of M with its decode
-    took 7 s on a slow machine, and the run overran its limit). A step is
-    the time from one question to the next; `fresh()` starts a new phase,
-    whose first step counts as `first_step` seconds."""
+    are left than `reserve` plus the longest of the last GUARD_WINDOW steps,
+    since a step cannot be cut halfway (a pass of two copies of M with its
+    decode took 7 s on a slow machine, and the run overran its limit). The
+    window covers a whole decode cycle but forgets the first pass, which
+    also touches the decode's buffers for the first time (6 s against 1.5 s
+    later on two copies of M). A step is the time from one question to the
+    next; `fresh()` starts a new phase. Before any step is timed, a step
+    counts as `first_step` seconds."""
 
     def __init__(self, clock: _Clock, reserve: float, first_step: float = 0.0):
         self.clock, self.reserve = clock, reserve
-        self.longest = first_step
+        self.first_step = first_step
+        self.steps: list[float] = []
         self._asked: float | None = None
 
-    def fresh(self, first_step: float = 0.0) -> None:
+    @property
+    def longest(self) -> float:
+        return max(self.steps[-GUARD_WINDOW:], default=self.first_step)
+
+    def fresh(self) -> None:
         self._asked = None
-        self.longest = max(self.longest, first_step)
 
     def __call__(self) -> bool:
         now = time.monotonic()
         if self._asked is not None:
-            self.longest = max(self.longest, now - self._asked)
+            self.steps.append(now - self._asked)
         self._asked = now
         return self.clock.left() < self.reserve + self.longest
 
